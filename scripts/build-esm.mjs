@@ -1,0 +1,35 @@
+// Generates the ESM entry points as thin wrappers over the CJS build, so that `import` and
+// `require` share one module instance (and so one ring per JS environment).
+import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { exports: exportMap } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const identifier = /^[A-Za-z_$][\w$]*$/;
+
+for (const [subpath, target] of Object.entries(exportMap)) {
+  if (typeof target !== 'object') continue;
+  const cjsFile = join(root, target.require.default);
+  const esmFile = join(root, target.import.default);
+  const names = Object.keys(require(cjsFile)).filter((name) => identifier.test(name) && name !== 'default');
+  const relativePath = relative(dirname(esmFile), cjsFile).split('\\').join('/');
+  const specifier = relativePath.startsWith('.') ? relativePath : `./${relativePath}`;
+  mkdirSync(dirname(esmFile), { recursive: true });
+  writeFileSync(esmFile, [
+    `// Generated from ${target.require.default} for '${subpath}'.`,
+    "import { createRequire } from 'node:module';",
+    `const cjs = createRequire(import.meta.url)('${specifier}');`,
+    'export default cjs;',
+    names.length ? `export const { ${names.join(', ')} } = cjs;` : '',
+    '',
+  ].join('\n'));
+  writeFileSync(join(root, target.import.types), [
+    `import * as cjs from '${specifier}';`,
+    `export * from '${specifier}';`,
+    'export default cjs;',
+    '',
+  ].join('\n'));
+}

@@ -1,0 +1,3 @@
+export function stats(): Record<string, unknown> {
+  return {};
+}
