@@ -1,3 +1,1 @@
-export function stats(): Record<string, unknown> {
-  return {};
-}
+export { stats, type ShimStats } from './stats';

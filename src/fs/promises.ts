@@ -1,2 +1,163 @@
-// Placeholder until the ring-backed implementation lands: Node's own fs.promises.
-export * from 'node:fs/promises';
+// fs.promises on the ring. Each function serves the well-formed common calls itself and hands
+// everything else to Node's own implementation (see args.ts), so results and errors are Node's.
+// Functions with no ring operation behind them are Node's, re-exported as they are.
+import { countDelegated, countRing } from '../counters';
+import * as ring from '../ring';
+import { IORING_OP_FTRUNCATE } from '../native';
+import { fileMode, fileOptions, openFlags, plainPath, type PathArg } from './args';
+import { fileHandleClass, isShimFileHandle } from './file-handle';
+import { nodePromises } from './originals';
+import { readFd, statFlags, writeFd } from './whole-file';
+import { checkAborted } from '../errors';
+import '../stats';
+
+export const {
+  access, cp, opendir, rm, readdir, readlink, statfs, chmod, lchmod, lchown, chown, utimes,
+  lutimes, realpath, mkdtemp, watch, constants, copyFile,
+} = nodePromises;
+
+type Fn = (...args: any[]) => Promise<any>;
+
+function delegate(api: string, args: IArguments): Promise<any> {
+  countDelegated(api);
+  return ((nodePromises as unknown as Record<string, Fn>)[api]).apply(undefined, args as unknown as any[]);
+}
+
+// Matches handleFdClose: the operation's result after the descriptor is closed; an operation
+// error wins over a close error.
+async function withFd<T>(fd: number, run: (fd: number) => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await run(fd);
+  } catch (error) {
+    await ring.close(fd).catch(() => {});
+    throw error;
+  }
+  await ring.close(fd);
+  return result;
+}
+
+export async function open(path: unknown, flags?: unknown, mode?: unknown): Promise<any> {
+  const p = plainPath(path);
+  const f = openFlags(flags, 'r');
+  const m = fileMode(mode, 0o666);
+  if (!ring.available || p === undefined || f === undefined || m === undefined) return delegate('open', arguments);
+  countRing('open');
+  const FileHandle = fileHandleClass();
+  const Class = typeof FileHandle === 'function' ? FileHandle : await FileHandle;
+  return new Class(await ring.openat(p, f, m));
+}
+
+function statLike(api: 'stat' | 'lstat', args: IArguments, path: unknown, options: unknown): Promise<any> {
+  const p = plainPath(path);
+  if (!ring.available || p === undefined || (options !== undefined && (typeof options !== 'object' || options === null))) return delegate(api, args);
+  countRing(api);
+  return ring.statx(api, -1, p, statFlags[api], (options as { bigint?: unknown } | undefined)?.bigint === true);
+}
+
+export function stat(path: unknown, options?: unknown): Promise<any> {
+  return statLike('stat', arguments, path, options);
+}
+
+export function lstat(path: unknown, options?: unknown): Promise<any> {
+  return statLike('lstat', arguments, path, options);
+}
+
+export async function readFile(path: unknown, options?: unknown): Promise<any> {
+  if (isShimFileHandle(path)) return (path as { readFile(o: unknown): Promise<unknown> }).readFile(options);
+  const p = plainPath(path);
+  const parsed = fileOptions(options);
+  const flags = parsed && openFlags(parsed.flag, 'r');
+  if (!ring.available || p === undefined || parsed === undefined || flags === undefined) return delegate('readFile', arguments);
+  countRing('readFile');
+  checkAborted(parsed.signal);
+  const fd = await ring.openat(p, flags, 0o666);
+  return withFd(fd, () => readFd(fd, parsed.encoding, parsed.signal));
+}
+
+function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown): Promise<any> {
+  if (isShimFileHandle(path)) return (path as Record<string, (d: unknown, o: unknown) => Promise<unknown>>)[api](data, options);
+  const p = plainPath(path);
+  const parsed = fileOptions(options);
+  const flags = parsed && openFlags(parsed.flag, api === 'writeFile' ? 'w' : 'a');
+  const mode = parsed && fileMode(parsed.mode, 0o666);
+  if (!ring.available || p === undefined || parsed === undefined || flags === undefined || mode === undefined ||
+      !(typeof data === 'string' || ArrayBuffer.isView(data))) {
+    return delegate(api, args);
+  }
+  countRing(api);
+  const bytes = typeof data === 'string' ? Buffer.from(data, parsed.encoding ?? 'utf8') : data;
+  return (async () => {
+    checkAborted(parsed.signal);
+    const fd = await ring.openat(p, flags, mode);
+    return withFd(fd, async () => {
+      await writeFd(fd, bytes, parsed.signal);
+      if (parsed.flush) await ring.fsync('fsync', fd);
+    });
+  })();
+}
+
+export function writeFile(path: unknown, data: unknown, options?: unknown): Promise<void> {
+  return writeLike('writeFile', arguments, path, data, options);
+}
+
+export function appendFile(path: unknown, data: unknown, options?: unknown): Promise<void> {
+  return writeLike('appendFile', arguments, path, data, options);
+}
+
+export async function truncate(path: unknown, len?: unknown): Promise<void> {
+  const p = plainPath(path);
+  const length = len === undefined ? 0 : len;
+  if (!ring.available || p === undefined || typeof length !== 'number' || !Number.isSafeInteger(length) || !ring.supports(IORING_OP_FTRUNCATE)) {
+    return delegate('truncate', arguments);
+  }
+  countRing('truncate');
+  const fd = await ring.openat(p, openFlags('r+', 'r+')!, 0o666);
+  return withFd(fd, () => ring.ftruncate(fd, Math.max(0, length)));
+}
+
+function twoPaths(api: 'rename' | 'link' | 'symlink', args: IArguments, a: unknown, b: unknown, run: (a: PathArg, b: PathArg) => Promise<void>): Promise<void> {
+  const pa = plainPath(a);
+  const pb = plainPath(b);
+  if (!ring.available || pa === undefined || pb === undefined) return delegate(api, args);
+  countRing(api);
+  return run(pa, pb);
+}
+
+export function rename(oldPath: unknown, newPath: unknown): Promise<void> {
+  return twoPaths('rename', arguments, oldPath, newPath, ring.renameat);
+}
+
+export function link(existingPath: unknown, newPath: unknown): Promise<void> {
+  return twoPaths('link', arguments, existingPath, newPath, ring.linkat);
+}
+
+export function symlink(target: unknown, path: unknown, type?: unknown): Promise<void> {
+  if (type !== undefined && type !== null && typeof type !== 'string') return delegate('symlink', arguments);
+  return twoPaths('symlink', arguments, target, path, ring.symlinkat);
+}
+
+export function unlink(path: unknown): Promise<void> {
+  const p = plainPath(path);
+  if (!ring.available || p === undefined) return delegate('unlink', arguments);
+  countRing('unlink');
+  return ring.unlinkat('unlink', p);
+}
+
+export function rmdir(path: unknown, options?: unknown): Promise<void> {
+  const p = plainPath(path);
+  if (!ring.available || p === undefined || options !== undefined) return delegate('rmdir', arguments);
+  countRing('rmdir');
+  return ring.unlinkat('rmdir', p);
+}
+
+export function mkdir(path: unknown, options?: unknown): Promise<string | undefined> {
+  const p = plainPath(path);
+  let mode: number | undefined;
+  if (typeof options === 'number') mode = fileMode(options, 0o777);
+  else if (options === undefined || options === null) mode = 0o777;
+  else if (typeof options === 'object' && !(options as { recursive?: unknown }).recursive) mode = fileMode((options as { mode?: unknown }).mode, 0o777);
+  if (!ring.available || p === undefined || mode === undefined) return delegate('mkdir', arguments);
+  countRing('mkdir');
+  return ring.mkdirat(p, mode) as Promise<undefined>;
+}

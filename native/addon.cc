@@ -1,0 +1,233 @@
+// The JS-callable surface: one function per operation, each filling the op record for the id
+// JS chose and queueing it. Arguments arrive already validated by src/ (Node's own rules);
+// nothing here throws across the Node-API boundary.
+#include <napi.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "ring.h"
+
+namespace {
+
+Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
+
+uint32_t U32(const Napi::Value& v) { return v.As<Napi::Number>().Uint32Value(); }
+int32_t I32(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
+
+// Node positions: -1 (or null mapped to -1 by JS) means "the file's current position".
+uint64_t Position(const Napi::Value& v) {
+  double d = v.As<Napi::Number>().DoubleValue();
+  return d < 0 ? static_cast<uint64_t>(-1) : static_cast<uint64_t>(d);
+}
+
+// Paths arrive as strings (encoded as UTF-8, as Node's BufferValue does) or as Buffers (bytes
+// taken as they are). The copy lives in the op record until the completion.
+void AssignPath(std::string& out, const Napi::Value& v) {
+  if (v.IsBuffer()) {
+    auto buf = v.As<Napi::Buffer<char>>();
+    out.assign(buf.Data(), buf.Length());
+    return;
+  }
+  napi_env env = v.Env();
+  size_t len = 0;
+  if (out.capacity() < 256) out.reserve(256);
+  out.resize(out.capacity());
+  napi_get_value_string_utf8(env, v, out.data(), out.size() + 1, &len);
+  if (len == out.size()) {  // possibly truncated: ask for the exact length
+    napi_get_value_string_utf8(env, v, nullptr, 0, &len);
+    out.resize(len);
+    napi_get_value_string_utf8(env, v, out.data(), len + 1, &len);
+  }
+  out.resize(len);
+}
+
+// Address of a caller's ArrayBufferView (pinned by JS for the op's lifetime) or, when `v` is a
+// number, of that byte offset in the ring's arena.
+void* Target(Ring* ring, const Napi::Value& v, const Napi::Value& offset, bool* fixed) {
+  if (v.IsNumber()) {
+    *fixed = ring->arena().registered();
+    return ring->arena().data() + U32(v);
+  }
+  *fixed = false;
+  napi_env env = v.Env();
+  void* data = nullptr;
+  if (v.IsTypedArray()) {
+    napi_get_typedarray_info(env, v, nullptr, nullptr, &data, nullptr, nullptr);
+  } else {
+    napi_get_dataview_info(env, v, nullptr, &data, nullptr, nullptr);
+  }
+  return static_cast<uint8_t*>(data) + static_cast<size_t>(offset.As<Napi::Number>().DoubleValue());
+}
+
+Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) {
+  Op& op = ring->OpAt(U32(info[0]));
+  op.code = code;
+  return op;
+}
+
+Napi::Value Openat(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kOpenat);
+  AssignPath(op.path, info[1]);
+  op.flags = I32(info[2]);
+  op.mode = U32(info[3]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kClose);
+  op.fd = I32(info[1]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+// read/write(id, fd, target, targetOffset, length, position)
+Napi::Value Transfer(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, code);
+  op.fd = I32(info[1]);
+  op.addr = Target(ring, info[2], info[3], &op.fixed);
+  op.len = U32(info[4]);
+  op.offset = Position(info[5]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+Napi::Value Read(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kRead); }
+Napi::Value Write(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kWrite); }
+
+// readv/writev(id, fd, views[], position)
+Napi::Value Vectored(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, code);
+  op.fd = I32(info[1]);
+  auto views = info[2].As<Napi::Array>();
+  uint32_t count = views.Length();
+  op.iovecs.resize(count);
+  Napi::Value zero = Napi::Number::New(info.Env(), 0);
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::Value view = views.Get(i);
+    bool fixed;
+    op.iovecs[i].iov_base = Target(ring, view, zero, &fixed);
+    op.iovecs[i].iov_len = view.IsTypedArray() ? view.As<Napi::TypedArray>().ByteLength()
+                                               : view.As<Napi::DataView>().ByteLength();
+  }
+  op.offset = Position(info[3]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+Napi::Value Readv(const Napi::CallbackInfo& info) { return Vectored(info, OpCode::kReadv); }
+Napi::Value Writev(const Napi::CallbackInfo& info) { return Vectored(info, OpCode::kWritev); }
+
+// statx(id, fd, path, flags, bigint): path '' with AT_EMPTY_PATH is fstat(fd).
+Napi::Value Statx(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kStatx);
+  op.fd = I32(info[1]);
+  AssignPath(op.path, info[2]);
+  op.flags = I32(info[3]);
+  op.bigint = info[4].As<Napi::Boolean>().Value();
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+// fsync(id, fd, flags): flags IORING_FSYNC_DATASYNC for fdatasync.
+Napi::Value Fsync(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kFsync);
+  op.fd = I32(info[1]);
+  op.flags = I32(info[2]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value Ftruncate(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kFtruncate);
+  op.fd = I32(info[1]);
+  op.offset = static_cast<uint64_t>(info[2].As<Napi::Number>().DoubleValue());
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+// Two-path operations: (id, pathA, pathB).
+Napi::Value TwoPaths(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, code);
+  AssignPath(op.path, info[1]);
+  AssignPath(op.path2, info[2]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+Napi::Value Renameat(const Napi::CallbackInfo& info) { return TwoPaths(info, OpCode::kRenameat); }
+Napi::Value Linkat(const Napi::CallbackInfo& info) { return TwoPaths(info, OpCode::kLinkat); }
+Napi::Value Symlinkat(const Napi::CallbackInfo& info) { return TwoPaths(info, OpCode::kSymlinkat); }
+
+// One path and a number: unlinkat(id, path, flags), mkdirat(id, path, mode).
+Napi::Value PathAndNumber(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, code);
+  AssignPath(op.path, info[1]);
+  op.flags = I32(info[2]);
+  op.mode = U32(info[2]);
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+Napi::Value Unlinkat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kUnlinkat); }
+Napi::Value Mkdirat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kMkdirat); }
+
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  RingOf(info)->Cancel(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value Counters(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("enters", ring->counters().enters);
+  out.Set("completions", ring->counters().completions);
+  out.Set("largestBatch", ring->counters().largestBatch);
+  out.Set("inFlight", static_cast<double>(ring->inFlight()));
+  return out;
+}
+
+// The ring's lifetime belongs to its async cleanup hook, which may finish after this data is
+// finalized: the ring must stay until every op the kernel holds has completed.
+void LeaveToCleanupHook(Napi::Env, Ring*) {}
+
+// init(onCompletions) -> the ring's shared arrays and facts, or { error } when the kernel
+// refuses io_uring here. Called once per environment.
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (Ring* existing = env.GetInstanceData<Ring>()) return existing->Exports(env);
+  std::string error;
+  Ring* ring = Ring::Create(env, info[0].As<Napi::Function>(), &error);
+  if (ring == nullptr) {
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("error", error);
+    return out;
+  }
+  env.SetInstanceData<Ring, LeaveToCleanupHook>(ring);
+  return ring->Exports(env);
+}
+
+Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  const std::pair<const char*, Napi::Function::Callback> functions[] = {
+      {"init", Init},         {"openat", Openat},   {"close", Close},
+      {"read", Read},         {"write", Write},     {"readv", Readv},
+      {"writev", Writev},     {"statx", Statx},     {"fsync", Fsync},
+      {"ftruncate", Ftruncate}, {"renameat", Renameat}, {"unlinkat", Unlinkat},
+      {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
+      {"cancel", Cancel},     {"counters", Counters},
+  };
+  for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(uring_shim, Register)

@@ -1,0 +1,57 @@
+// One record per operation id. JS picks the id; the record holds everything the kernel reads
+// or writes for that operation (paths, iovecs, the statx result) until its completion arrives,
+// so nothing the kernel touches lives in JS-managed or stack memory except the caller-pinned
+// Buffers that JS keeps alive itself.
+#pragma once
+#include <linux/stat.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct io_uring_sqe;
+
+// Order and values are shared with src/native.ts (OpCode).
+enum class OpCode : uint8_t {
+  kOpenat = 0,
+  kClose,
+  kRead,
+  kWrite,
+  kReadv,
+  kWritev,
+  kStatx,
+  kFsync,
+  kFtruncate,
+  kRenameat,
+  kUnlinkat,
+  kMkdirat,
+  kLinkat,
+  kSymlinkat,
+  kCount,
+};
+
+// Node's Stats field order (kFsStatsFieldsNumber in src/node_file.h).
+constexpr int kStatsFields = 18;
+
+struct Op {
+  OpCode code = OpCode::kOpenat;
+  bool bigint = false;     // statx: fill the shared stats area as int64 rather than double
+  bool fixed = false;      // read/write: addr lies in the registered arena
+  int fd = -1;
+  int flags = 0;
+  uint32_t mode = 0;
+  uint32_t len = 0;
+  uint64_t offset = 0;     // (uint64_t)-1: the file's current position
+  void* addr = nullptr;
+  std::string path;        // capacity is kept across reuses: no allocation once warm
+  std::string path2;
+  std::vector<iovec> iovecs;
+  struct statx statxBuf;
+};
+
+// Fills an SQE from the record; the SQE's user_data is the op id.
+void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id);
+// Writes a completed statx into `fields` in Node's layout.
+void StoreStats(const struct statx& st, bool bigint, double* fields);
+const char* OpName(OpCode code);

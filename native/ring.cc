@@ -1,0 +1,334 @@
+#include "ring.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace {
+constexpr uint64_t kInternal = 1ULL << 63;  // user_data of our own cancel SQEs
+constexpr unsigned kSqEntries = 256;
+constexpr unsigned kCqEntries = 4096;
+constexpr int kPrepareRounds = 8;  // inline completion rounds per loop turn before yielding
+constexpr size_t kSlotSize = 16 * 1024;
+constexpr uint32_t kSlotCount = 128;
+constexpr int kTeardownWaitMs = 10000;
+
+// Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
+// (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
+constexpr unsigned kFlagChoices[] = {
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,  // 6.1
+    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,    // 5.19
+    0,
+};
+
+std::string ErrnoName(int err) {
+  const char* name = strerrorname_np(err);
+  return name != nullptr ? name : std::to_string(err);
+}
+}  // namespace
+
+Ring* Ring::Create(Napi::Env env, Napi::Function onCompletions, std::string* error) {
+  Ring* ring = new Ring();
+  int rc = ring->Setup(env, onCompletions);
+  if (rc == 0) return ring;
+  *error = std::string(ring->ringReady_ ? "setup: " : "io_uring_setup: ") + ErrnoName(-rc);
+  ring->Teardown();
+  delete ring;
+  return nullptr;
+}
+
+int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
+  env_ = env;
+  int rc = -EINVAL;
+  for (unsigned flags : kFlagChoices) {
+    io_uring_params params{};
+    params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+    params.cq_entries = kCqEntries;
+    rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+    if (rc == 0) {
+      setupFlags_ = flags;
+      cqBudget_ = params.cq_entries;
+      break;
+    }
+    // Only "this flag is unknown here" is worth another try; EPERM/ENOSYS/ENOMEM are final.
+    if (rc != -EINVAL) return rc;
+  }
+  if (rc != 0) return rc;
+  ringReady_ = true;
+
+  if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
+    probe_.assign(probe->last_op + 1, 0);
+    for (int i = 0; i < probe->ops_len; ++i) {
+      if (probe->ops[i].flags & IO_URING_OP_SUPPORTED) probe_[probe->ops[i].op] = 1;
+    }
+    io_uring_free_probe(probe);
+  }
+
+  eventFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (eventFd_ < 0) return -errno;
+  if ((rc = io_uring_register_eventfd(&ring_, eventFd_)) < 0) return rc;
+  if ((rc = arena_.Allocate(kSlotSize, kSlotCount)) < 0) return rc;
+  arena_.Register(&ring_);
+
+  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 2 * sizeof(int32_t));
+  Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
+  completions_ = static_cast<int32_t*>(completions.Data());
+  statsFields_ = static_cast<double*>(stats.Data());
+  completionsRef_ = Napi::Persistent(completions);
+  statsRef_ = Napi::Persistent(stats);
+  onCompletions_ = Napi::Persistent(onCompletions);
+  Napi::Object resource = Napi::Object::New(env);
+  resource_ = Napi::Persistent(resource);
+  asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "URING_SHIM_COMPLETIONS", resource);
+
+  napi_get_uv_event_loop(env, &loop_);
+  uv_prepare_init(loop_, &prepare_);
+  uv_poll_init(loop_, &poll_, eventFd_);
+  prepare_.data = poll_.data = this;
+  handlesOpen_ = 2;
+  uv_prepare_start(&prepare_, OnPrepare);
+  uv_poll_start(&poll_, UV_READABLE, OnPoll);
+  // The prepare handle never holds the loop open; the poll handle does, while ops are pending.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
+  uv_unref(reinterpret_cast<uv_handle_t*>(&poll_));
+  napi_add_async_cleanup_hook(env, OnAsyncCleanup, this, &cleanupHook_);
+  return 0;
+}
+
+Ring::~Ring() = default;
+
+bool Ring::Supports(int opcode) const {
+  return opcode >= 0 && static_cast<size_t>(opcode) < probe_.size() && probe_[opcode] != 0;
+}
+
+Op& Ring::OpAt(uint32_t id) {
+  uint32_t chunk = id / kChunk;
+  while (ops_.size() <= chunk) ops_.emplace_back(new Op[kChunk]);
+  return ops_[chunk][id % kChunk];
+}
+
+bool Ring::TakeSqe(uint32_t id) {
+  if (inflight_ >= cqBudget_) return false;  // keep the CQ from overflowing
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    Enter(false);  // the SQ is full: flush it now rather than wait for the loop turn
+    sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) return false;
+  }
+  PrepareSqe(sqe, OpAt(id), id);
+  ++inflight_;
+  ++unsubmitted_;
+  return true;
+}
+
+void Ring::Submit(uint32_t id) {
+  if (!backlog_.empty() || !TakeSqe(id)) backlog_.push_back(id);
+  UpdateLoopRef();
+}
+
+void Ring::Cancel(uint32_t id) {
+  auto queued = std::find(backlog_.begin(), backlog_.end(), id);
+  if (queued != backlog_.end()) {
+    // Never reached the kernel: complete it here, as the kernel would have.
+    backlog_.erase(queued);
+    cancelledBeforeSubmit_.push_back(id);
+    return;
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    Enter(false);
+    sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) return;  // the op completes on its own; cancelling is best effort
+  }
+  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_sqe_set_data64(sqe, kInternal);
+  ++inflight_;
+  ++unsubmitted_;
+  UpdateLoopRef();
+}
+
+void Ring::FillFromBacklog() {
+  while (!backlog_.empty() && TakeSqe(backlog_.front())) backlog_.pop_front();
+}
+
+void Ring::Enter(bool getEvents) {
+  int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : io_uring_submit(&ring_);
+  ++counters_.enters;
+  if (rc >= 0) unsubmitted_ = 0;
+}
+
+// Copies ready completions into the shared arrays and hands them to JS, a batch at a time.
+// Returns whether anything was delivered.
+bool Ring::Drain() {
+  bool delivered = false;
+  if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
+    io_uring_get_events(&ring_);
+    ++counters_.enters;
+  }
+  for (;;) {
+    uint32_t n = 0;
+    while (n < kBatch && !cancelledBeforeSubmit_.empty()) {
+      completions_[2 * n] = static_cast<int32_t>(cancelledBeforeSubmit_.back());
+      completions_[2 * n + 1] = -ECANCELED;
+      cancelledBeforeSubmit_.pop_back();
+      ++n;
+    }
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      if (n == kBatch) break;
+      ++seen;
+      --inflight_;
+      uint64_t id = cqe->user_data;
+      if (id & kInternal) continue;
+      Op& op = OpAt(static_cast<uint32_t>(id));
+      if (op.code == OpCode::kStatx && cqe->res >= 0) {
+        StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
+      }
+      completions_[2 * n] = static_cast<int32_t>(id);
+      completions_[2 * n + 1] = cqe->res;
+      ++n;
+    }
+    io_uring_cq_advance(&ring_, seen);
+    counters_.completions += n;
+    if (n == 0) break;
+    counters_.largestBatch = std::max(counters_.largestBatch, static_cast<double>(n));
+    delivered = true;
+    // Room freed in the CQ budget: admit waiting ops before JS adds more behind them.
+    FillFromBacklog();
+    Napi::Env env(env_);
+    Napi::HandleScope scope(env);
+    onCompletions_.MakeCallback(resource_.Value(), {Napi::Number::New(env, n)}, *asyncContext_);
+    if (env.IsExceptionPending()) {
+      // An exception thrown by a user's continuation is Node's to report, as for any callback.
+      napi_value error;
+      napi_get_and_clear_last_exception(env_, &error);
+      napi_fatal_exception(env_, error);
+    }
+    if (n < kBatch) break;  // everything ready has been delivered
+  }
+  UpdateLoopRef();
+  return delivered;
+}
+
+void Ring::UpdateLoopRef() {
+  bool wanted = inflight_ > 0 || !backlog_.empty() || !cancelledBeforeSubmit_.empty();
+  if (wanted == loopRef_ || handlesOpen_ == 0) return;
+  loopRef_ = wanted;
+  auto* handle = reinterpret_cast<uv_handle_t*>(&poll_);
+  if (wanted) uv_ref(handle);
+  else uv_unref(handle);
+}
+
+void Ring::OnPrepare(uv_prepare_t* handle) {
+  Ring* self = static_cast<Ring*>(handle->data);
+  for (int round = 0; round < kPrepareRounds; ++round) {
+    self->FillFromBacklog();
+    if (self->unsubmitted_ == 0 && self->cancelledBeforeSubmit_.empty()) break;
+    if (self->unsubmitted_ > 0) self->Enter(true);
+    // Cached reads and writes often complete during the submit itself: hand them to JS now
+    // and submit what JS queues in response, without a trip through epoll.
+    if (!self->Drain()) break;
+  }
+  if (self->unsubmitted_ > 0) self->Enter(false);  // never sleep on unsubmitted work
+}
+
+void Ring::OnPoll(uv_poll_t* handle, int status, int) {
+  Ring* self = static_cast<Ring*>(handle->data);
+  if (status < 0) return;
+  uint64_t value;
+  // The eventfd only says "look"; under DEFER_TASKRUN the completions are posted by the
+  // GETEVENTS enter below, which must follow every wake-up or the next one never comes.
+  while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
+  }
+  self->Enter(true);
+  self->Drain();
+}
+
+Napi::Object Ring::Exports(Napi::Env env) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("completions", Napi::Int32Array::New(env, kBatch * 2, completionsRef_.Value(), 0));
+  out.Set("statsFields", Napi::Float64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
+  out.Set("statsFieldsBigInt",
+          Napi::BigInt64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
+  out.Set("arena", Napi::Buffer<uint8_t>::New(env, arena_.data(), arena_.size()));
+  out.Set("slotSize", Napi::Number::New(env, arena_.slotSize()));
+  out.Set("slotCount", Napi::Number::New(env, arena_.slotCount()));
+  out.Set("arenaRegistered", Napi::Boolean::New(env, arena_.registered()));
+  out.Set("arenaError", Napi::String::New(env, arena_.registered() ? "" : ErrnoName(-arena_.registrationError())));
+  std::string flags;
+  if (setupFlags_ & IORING_SETUP_SINGLE_ISSUER) flags += "SINGLE_ISSUER ";
+  if (setupFlags_ & IORING_SETUP_DEFER_TASKRUN) flags += "DEFER_TASKRUN ";
+  if (setupFlags_ & IORING_SETUP_COOP_TASKRUN) flags += "COOP_TASKRUN ";
+  if (setupFlags_ & IORING_SETUP_TASKRUN_FLAG) flags += "TASKRUN_FLAG ";
+  out.Set("setupFlags", Napi::String::New(env, flags));
+  Napi::Array supported = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (size_t op = 0; op < probe_.size(); ++op) {
+    if (probe_[op]) supported.Set(i++, Napi::Number::New(env, op));
+  }
+  out.Set("opcodes", supported);
+  return out;
+}
+
+void Ring::OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg) {
+  Ring* self = static_cast<Ring*>(arg);
+  self->cleanupHook_ = handle;
+  self->Teardown();
+}
+
+// Environment teardown (Worker exit or terminate, process end): no JS runs any more. Memory
+// the kernel may still write to -- the arena, pinned Buffers, op records -- stays valid until
+// every submitted op has completed; only then is the ring closed and the memory released.
+void Ring::Teardown() {
+  onCompletions_.Reset();
+  completionsRef_.Reset();
+  statsRef_.Reset();
+  resource_.Reset();
+  asyncContext_.reset();
+  backlog_.clear();
+  cancelledBeforeSubmit_.clear();
+  if (ringReady_) {
+    if (inflight_ > 0) {
+      if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, kInternal);
+        ++inflight_;
+      }
+      io_uring_submit(&ring_);
+      uint64_t start = uv_hrtime();
+      while (inflight_ > 0 && uv_hrtime() - start < kTeardownWaitMs * 1000000ULL) {
+        __kernel_timespec wait{0, 100 * 1000000};
+        io_uring_cqe* cqe;
+        if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
+          unsigned head;
+          unsigned seen = 0;
+          io_uring_for_each_cqe(&ring_, head, cqe) ++seen;
+          io_uring_cq_advance(&ring_, seen);
+          inflight_ -= std::min(inflight_, seen);
+        }
+      }
+    }
+    io_uring_queue_exit(&ring_);
+    ringReady_ = false;
+  }
+  if (handlesOpen_ > 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
+  } else if (eventFd_ >= 0) {
+    close(eventFd_);
+    eventFd_ = -1;
+  }
+}
+
+void Ring::OnHandleClosed(uv_handle_t* handle) {
+  Ring* self = static_cast<Ring*>(handle->data);
+  if (--self->handlesOpen_ > 0) return;
+  close(self->eventFd_);
+  if (self->cleanupHook_ != nullptr) napi_remove_async_cleanup_hook(self->cleanupHook_);
+  delete self;
+}

@@ -1,0 +1,100 @@
+// The ring of one JS environment and its bridge to that environment's libuv loop.
+//
+// Submissions are queued while JS runs and flushed once per loop turn from a uv_prepare_t
+// (or earlier when the SQ fills). Completions are signalled through an eventfd registered with
+// the ring and watched by a uv_poll_t; they reach JS in batches through one call to the
+// `onCompletions` function given at init.
+#pragma once
+#include <liburing.h>
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "buffer_arena.h"
+#include "ops.h"
+
+class Ring {
+ public:
+  struct Counters {
+    double enters = 0;
+    double completions = 0;
+    double largestBatch = 0;
+  };
+
+  // Returns nullptr and sets `error` (e.g. "io_uring_setup: EPERM") when the kernel refuses.
+  static Ring* Create(Napi::Env env, Napi::Function onCompletions, std::string* error);
+
+  Op& OpAt(uint32_t id);
+  // Queues op `id` (its record already filled). Never refuses: past the SQ or the CQ budget
+  // the op waits in order in the backlog.
+  void Submit(uint32_t id);
+  // Asks the kernel to cancel op `id`; its own completion still arrives (with -ECANCELED if
+  // the cancel won), and only then is its memory released.
+  void Cancel(uint32_t id);
+
+  const BufferArena& arena() const { return arena_; }
+  const Counters& counters() const { return counters_; }
+  uint32_t inFlight() const { return inflight_ + backlog_.size(); }
+  unsigned setupFlags() const { return setupFlags_; }
+  bool Supports(int opcode) const;
+  Napi::Object Exports(Napi::Env env);
+
+ private:
+  Ring() = default;
+  ~Ring();
+  int Setup(Napi::Env env, Napi::Function onCompletions);
+
+  static void OnPrepare(uv_prepare_t* handle);
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
+  static void OnHandleClosed(uv_handle_t* handle);
+
+  bool TakeSqe(uint32_t id);
+  void FillFromBacklog();
+  void Enter(bool wait_for_nothing_but_events);
+  bool Drain();
+  void UpdateLoopRef();
+  void Teardown();
+
+  napi_env env_ = nullptr;
+  io_uring ring_{};
+  bool ringReady_ = false;
+  unsigned setupFlags_ = 0;
+  uint32_t cqBudget_ = 0;
+  int eventFd_ = -1;
+  uv_loop_t* loop_ = nullptr;
+  uv_prepare_t prepare_{};
+  uv_poll_t poll_{};
+  int handlesOpen_ = 0;
+  bool loopRef_ = false;
+  napi_async_cleanup_hook_handle cleanupHook_ = nullptr;
+
+  // Ops are stored in fixed-size chunks so that a record never moves while the kernel holds
+  // pointers into it (paths, iovecs, statx buffers).
+  static constexpr uint32_t kChunk = 1024;
+  std::vector<std::unique_ptr<Op[]>> ops_;
+  std::deque<uint32_t> backlog_;
+  std::vector<uint32_t> cancelledBeforeSubmit_;
+  uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
+  uint32_t unsubmitted_ = 0;
+
+  BufferArena arena_;
+  std::vector<uint8_t> probe_;
+
+  // Shared with JS: [id, res] pairs and, for statx completions, Node-layout stats fields.
+  static constexpr uint32_t kBatch = 1024;
+  int32_t* completions_ = nullptr;
+  double* statsFields_ = nullptr;
+  Napi::Reference<Napi::ArrayBuffer> completionsRef_;
+  Napi::Reference<Napi::ArrayBuffer> statsRef_;
+  Napi::FunctionReference onCompletions_;
+  std::unique_ptr<Napi::AsyncContext> asyncContext_;
+  Napi::ObjectReference resource_;
+
+  Counters counters_;
+};

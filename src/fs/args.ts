@@ -1,0 +1,106 @@
+// Recognises the well-formed calls the ring serves. Anything else -- wrong types, odd
+// overloads, URL paths -- goes to Node's own implementation, which then gives Node's exact
+// validation error, so the shim never has to reproduce those messages.
+import { constants } from 'node:fs';
+
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC } = constants;
+// libuv opens everything close-on-exec (uv__fs_open).
+const O_CLOEXEC = 0o2000000;
+
+// Matches stringToFlags in Node's lib/internal/fs/utils.js.
+const flagTable: Record<string, number> = {
+  r: O_RDONLY,
+  rs: O_RDONLY | O_SYNC,
+  sr: O_RDONLY | O_SYNC,
+  'r+': O_RDWR,
+  'rs+': O_RDWR | O_SYNC,
+  'sr+': O_RDWR | O_SYNC,
+  w: O_TRUNC | O_CREAT | O_WRONLY,
+  wx: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL,
+  xw: O_TRUNC | O_CREAT | O_WRONLY | O_EXCL,
+  'w+': O_TRUNC | O_CREAT | O_RDWR,
+  'wx+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL,
+  'xw+': O_TRUNC | O_CREAT | O_RDWR | O_EXCL,
+  a: O_APPEND | O_CREAT | O_WRONLY,
+  ax: O_APPEND | O_CREAT | O_WRONLY | O_EXCL,
+  xa: O_APPEND | O_CREAT | O_WRONLY | O_EXCL,
+  as: O_APPEND | O_CREAT | O_WRONLY | O_SYNC,
+  sa: O_APPEND | O_CREAT | O_WRONLY | O_SYNC,
+  'a+': O_APPEND | O_CREAT | O_RDWR,
+  'ax+': O_APPEND | O_CREAT | O_RDWR | O_EXCL,
+  'xa+': O_APPEND | O_CREAT | O_RDWR | O_EXCL,
+  'as+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
+  'sa+': O_APPEND | O_CREAT | O_RDWR | O_SYNC,
+};
+
+export type PathArg = string | Buffer;
+
+// A string or Buffer path without NUL bytes; undefined otherwise.
+export function plainPath(path: unknown): PathArg | undefined {
+  if (typeof path === 'string') return path.includes('\u0000') ? undefined : path;
+  if (Buffer.isBuffer(path)) return path.includes(0) ? undefined : path;
+  return undefined;
+}
+
+// open(2) flags for a Node flags argument, or undefined when Node must judge it.
+export function openFlags(flags: unknown, fallback: string): number | undefined {
+  if (flags === undefined || flags === null) return flagTable[fallback] | O_CLOEXEC;
+  if (typeof flags === 'string') {
+    const value = flagTable[flags];
+    return value === undefined ? undefined : value | O_CLOEXEC;
+  }
+  if (typeof flags === 'number' && Number.isInteger(flags) && flags >= -(2 ** 31) && flags < 2 ** 31) return flags | O_CLOEXEC;
+  return undefined;
+}
+
+// Matches parseFileMode for undefined and plain numbers; strings and the rest go to Node.
+export function fileMode(mode: unknown, fallback: number): number | undefined {
+  if (mode === undefined || mode === null) return fallback;
+  if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode;
+  return undefined;
+}
+
+export function isUint(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+// Positions as the binding sees them: a safe integer, else -1 (the current file position).
+export function position(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : -1;
+}
+
+export function isEncoding(value: unknown): value is BufferEncoding {
+  return typeof value === 'string' && Buffer.isEncoding(value);
+}
+
+export interface FileOptions {
+  encoding: BufferEncoding | undefined;
+  flag: string | undefined;
+  mode: unknown;
+  signal: AbortSignal | undefined;
+  flush: boolean;
+}
+
+// Matches getOptions for the plain cases: undefined, an encoding name, or a plain object whose
+// fields are all of the expected kinds. Undefined when Node must judge them.
+export function fileOptions(options: unknown): FileOptions | undefined {
+  if (options === undefined || options === null) {
+    return { encoding: undefined, flag: undefined, mode: undefined, signal: undefined, flush: false };
+  }
+  if (typeof options === 'string') {
+    return isEncoding(options) ? { encoding: options, flag: undefined, mode: undefined, signal: undefined, flush: false } : undefined;
+  }
+  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) return undefined;
+  const { encoding, flag, mode, signal, flush } = options as Record<string, unknown>;
+  if (encoding !== undefined && encoding !== null && !isEncoding(encoding)) return undefined;
+  if (flag !== undefined && flag !== null && (typeof flag !== 'string' || !(flag in flagTable))) return undefined;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) return undefined;
+  if (flush !== undefined && flush !== null && typeof flush !== 'boolean') return undefined;
+  return {
+    encoding: (encoding ?? undefined) as BufferEncoding | undefined,
+    flag: (flag || undefined) as string | undefined,
+    mode,
+    signal: signal as AbortSignal | undefined,
+    flush: flush === true,
+  };
+}

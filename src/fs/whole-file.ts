@@ -1,0 +1,85 @@
+// readFile / writeFile on an open descriptor, shared by the path forms and FileHandle.
+// Matches readFileHandle and writeFileHandle in Node's lib/internal/fs/promises.js: the same
+// abort checks at the same points, the same reads and writes, the same results -- except that
+// a file of known size is read with one operation into a Buffer the shim allocated (the kernel
+// writes straight into it), where Node reads it 512 KiB at a time.
+import { constants } from 'node:fs';
+import { AbortError, checkAborted, nodeError } from '../errors';
+import * as ring from '../ring';
+
+const kIoMaxLength = 2 ** 31 - 1;
+const kReadFileUnknownBufferLength = 64 * 1024;
+const kWriteFileMaxChunkSize = 512 * 1024;
+const ECANCELED = 125;
+
+// Runs one ring operation; if `signal` aborts while it is in flight, the operation is cancelled
+// and the abort wins, as it does between Node's steps.
+async function abortable<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
+  if (signal === undefined) return start();
+  const pending = start();
+  const id = ring.latestOperationId();
+  const onAbort = () => ring.cancel(id);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await pending;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).errno === -ECANCELED && signal.aborted) {
+      throw new AbortError(undefined, { cause: signal.reason });
+    }
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export async function readFd(fd: number, encoding: BufferEncoding | undefined, signal: AbortSignal | undefined): Promise<Buffer | string> {
+  checkAborted(signal);
+  const stats = await ring.statx('fstat', fd, '', AT_EMPTY_PATH, false);
+  checkAborted(signal);
+  const size = (stats.mode & constants.S_IFMT) === constants.S_IFREG ? stats.size as number : 0;
+  if (size > kIoMaxLength) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+  let buffer: Buffer;
+  if (size > 0) {
+    buffer = Buffer.allocUnsafeSlow(size);
+    let total = 0;
+    for (;;) {
+      checkAborted(signal);
+      const bytesRead = await abortable(signal, () => ring.readInto(fd, buffer, total, size - total, -1));
+      total += bytesRead;
+      if (bytesRead === 0 || total === size) break;
+    }
+    if (total !== size) buffer = buffer.subarray(0, total);
+  } else {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      checkAborted(signal);
+      const chunk = Buffer.allocUnsafeSlow(kReadFileUnknownBufferLength);
+      const bytesRead = await abortable(signal, () => ring.readInto(fd, chunk, 0, chunk.length, -1));
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  }
+  return encoding ? buffer.toString(encoding) : buffer;
+}
+
+export async function writeFd(fd: number, data: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {
+  checkAborted(signal);
+  let view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  let remaining = view.byteLength;
+  if (remaining === 0) return;
+  do {
+    checkAborted(signal);
+    const chunk = Math.min(kWriteFileMaxChunkSize, view.byteLength);
+    const current = view;
+    const bytesWritten = await abortable(signal, () => ring.write(fd, current, 0, chunk, -1));
+    remaining -= bytesWritten;
+    checkAborted(signal);
+    view = new Uint8Array(view.buffer, view.byteOffset + bytesWritten, view.byteLength - bytesWritten);
+  } while (remaining > 0);
+}
+
+const AT_EMPTY_PATH = 0x1000;
+export const statFlags = { stat: 0, lstat: 0x100 /* AT_SYMLINK_NOFOLLOW */, fstat: AT_EMPTY_PATH };

@@ -1,0 +1,90 @@
+// The one place that loads the addon and decides, once per JS environment, whether the ring is
+// used. Every reason for not using it ends up in `fallbackReason`, printed (one line) only when
+// URING_SHIM_DEBUG is set.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RingInfo {
+  completions: Int32Array;
+  statsFields: Float64Array;
+  statsFieldsBigInt: BigInt64Array;
+  arena: Buffer;
+  slotSize: number;
+  slotCount: number;
+  arenaRegistered: boolean;
+  arenaError: string;
+  setupFlags: string;
+  opcodes: number[];
+}
+
+export interface Binding {
+  init(onCompletions: (count: number) => void): RingInfo | { error: string };
+  openat(id: number, path: string | Buffer, flags: number, mode: number): void;
+  close(id: number, fd: number): void;
+  read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
+  write(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
+  readv(id: number, fd: number, views: readonly ArrayBufferView[], position: number): void;
+  writev(id: number, fd: number, views: readonly ArrayBufferView[], position: number): void;
+  statx(id: number, fd: number, path: string | Buffer, flags: number, bigint: boolean): void;
+  fsync(id: number, fd: number, flags: number): void;
+  ftruncate(id: number, fd: number, length: number): void;
+  renameat(id: number, from: string | Buffer, to: string | Buffer): void;
+  unlinkat(id: number, path: string | Buffer, flags: number): void;
+  mkdirat(id: number, path: string | Buffer, mode: number): void;
+  linkat(id: number, existing: string | Buffer, newPath: string | Buffer): void;
+  symlinkat(id: number, target: string | Buffer, path: string | Buffer): void;
+  cancel(id: number): void;
+  counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
+}
+
+// Kernel opcodes we check in the probe (include/uapi/linux/io_uring.h).
+export const IORING_OP_FTRUNCATE = 55;
+
+function disabledSysctlHint(): string {
+  try {
+    const value = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim();
+    if (value !== '0') return ` (kernel.io_uring_disabled=${value})`;
+  } catch {
+    // Kernels before 6.6 have no such sysctl.
+  }
+  return ' (blocked by a seccomp profile, e.g. a container runtime\'s default, or an old kernel)';
+}
+
+function loadBinding(): Binding | string {
+  if (process.env.URING_SHIM_DISABLE === '1') return 'disabled by URING_SHIM_DISABLE=1';
+  if (process.platform !== 'linux') return `io_uring needs Linux (this is ${process.platform})`;
+  const path = join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
+  try {
+    return require(path) as Binding;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'MODULE_NOT_FOUND'
+      ? 'native addon not built (install cmake, g++ and liburing-dev, then npm rebuild uring-shim)'
+      : `native addon failed to load: ${(error as Error).message.split('\n')[0]}`;
+  }
+}
+
+export interface Native {
+  binding: Binding | null;
+  info: RingInfo | null;
+  fallbackReason: string | null;
+}
+
+export function startRing(onCompletions: (count: number) => void): Native {
+  const loaded = loadBinding();
+  let native: Native;
+  if (typeof loaded === 'string') {
+    native = { binding: null, info: null, fallbackReason: loaded };
+  } else {
+    const info = loaded.init(onCompletions);
+    native = 'error' in info
+      ? { binding: null, info: null, fallbackReason: `${info.error}${info.error.includes('EPERM') ? disabledSysctlHint() : ''}` }
+      : { binding: loaded, info, fallbackReason: null };
+  }
+  if (process.env.URING_SHIM_DEBUG) {
+    process.stderr.write(native.fallbackReason !== null
+      ? `uring-shim: using Node's own fs and net: ${native.fallbackReason}\n`
+      : `uring-shim: io_uring ready (${native.info!.setupFlags.trim() || 'no setup flags'}; buffers ${native.info!.arenaRegistered ? 'registered' : `not registered: ${native.info!.arenaError}`})\n`);
+  }
+  return native;
+}
