@@ -50,6 +50,12 @@ export function fileClosedError(syscall: string): NodeJS.ErrnoException {
 // and "<Name> [<CODE>]: <message>" at the head of the stack.
 export function nodeError(Base: ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor, code: string, message: string): Error & { code: string } {
   const error = new Base(message) as Error & { code: string };
+  Object.defineProperty(error, 'toString', {
+    value(this: Error) { return `${this.name} [${code}]: ${this.message}`; },
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   error.code = code;
   if (typeof error.stack === 'string') error.stack = error.stack.replace(`${error.name}:`, `${error.name} [${code}]:`);
   return error;

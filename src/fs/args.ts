@@ -2,6 +2,7 @@
 // overloads, URL paths -- goes to Node's own implementation, which then gives Node's exact
 // validation error, so the shim never has to reproduce those messages.
 import { constants } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_SYNC } = constants;
 // libuv opens everything close-on-exec (uv__fs_open).
@@ -35,10 +36,13 @@ const flagTable: Record<string, number> = {
 
 export type PathArg = string | Buffer;
 
-// A string or Buffer path without NUL bytes; undefined otherwise.
+// A string, Buffer or file: URL path without NUL bytes; undefined otherwise.
 export function plainPath(path: unknown): PathArg | undefined {
   if (typeof path === 'string') return path.includes('\u0000') ? undefined : path;
   if (Buffer.isBuffer(path)) return path.includes(0) ? undefined : path;
+  if (path instanceof URL && path.protocol === 'file:' && path.hostname === '' && !/%2f|%00/i.test(path.pathname)) {
+    return plainPath(fileURLToPath(path));
+  }
   return undefined;
 }
 

@@ -6,7 +6,7 @@
 // opened through the shim.
 import { closeSync } from 'node:fs';
 import { countDelegated, countRing } from '../counters';
-import { fileClosedError } from '../errors';
+import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
 import { fileOptions, isEncoding, isUint, position } from './args';
@@ -68,6 +68,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
   const kCloseResolve: any = Symbol('kCloseResolve');
   const kCloseReject: any = Symbol('kCloseReject');
   const kAsyncId: any = Symbol('kAsyncId');
+  const kLocked: any = Symbol('kLocked');
 
   // Matches fsCall: closed-handle error named after Node's internal function, and a reference
   // held for the duration so that close() waits for the operation.
@@ -124,9 +125,12 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
       }
       const view = target as ArrayBufferView;
       start ??= 0;
-      count ??= view.byteLength - (start as number);
-      if (!isUint(start) || !isUint(count)) return delegate(this, 'read', arguments);
-      if (count === 0) return fsCall(this, 'read', 'FileHandle.read', async () => ({ __proto__: null, bytesRead: 0, buffer: view }));
+      if (!isUint(start)) return delegate(this, 'read', arguments);
+      count ??= view.byteLength - start;
+      if (!isUint(count)) return delegate(this, 'read', arguments);
+      // Node answers a zero length with that very value (so -0 stays -0) and no read.
+      const zero = count;
+      if (zero === 0) return fsCall(this, 'read', 'FileHandle.read', async () => ({ __proto__: null, bytesRead: zero, buffer: view }));
       if (view.byteLength === 0 || start + count > view.byteLength) return delegate(this, 'read', arguments);
       const from = position(at);
       const first = start;
@@ -174,7 +178,8 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
     }
 
     readv(buffers: unknown, pos?: unknown): Promise<unknown> {
-      if (!isViewArray(buffers)) return delegate(this, 'readv', arguments);
+      // An empty list is EINVAL from the kernel's readv; Node's path gives exactly that.
+      if (!isViewArray(buffers) || buffers.length === 0) return delegate(this, 'readv', arguments);
       const from = typeof pos === 'number' ? position(pos) : -1;
       return fsCall(this, 'readv', 'FileHandle.readv', async (fd) => {
         const bytesRead = await ring.readv(fd, buffers, from);
@@ -208,6 +213,35 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
     datasync(): Promise<unknown> {
       return fsCall(this, 'fdatasync', 'FileHandle.datasync', (fd) => ring.fsync('fdatasync', fd));
+    }
+
+    // Node builds the default (non-'bytes') stream on its internal handle, which a ring-backed
+    // FileHandle does not have; both types are served by the byte stream Node uses for 'bytes'.
+    readableWebStream(options: { type?: unknown } = {}): ReadableStream {
+      if (this[kFd] === -1) throw nodeError(Error, 'ERR_INVALID_STATE', 'Invalid state: The FileHandle is closed');
+      if (this[kClosePromise]) throw nodeError(Error, 'ERR_INVALID_STATE', 'Invalid state: The FileHandle is closing');
+      if (this[kLocked]) throw nodeError(Error, 'ERR_INVALID_STATE', 'Invalid state: The FileHandle is locked');
+      if (options.type !== undefined && typeof options.type !== 'string') return node.readableWebStream.call(this, options);
+      this[kLocked] = true;
+      const handle = this;
+      const done = () => handle[kUnref]();
+      const readable = new ReadableStream({
+        type: 'bytes',
+        autoAllocateChunkSize: 16384,
+        async pull(controller: ReadableByteStreamController) {
+          const view = controller.byobRequest!.view!;
+          const { bytesRead } = await handle.read(view, view.byteOffset, view.byteLength) as { bytesRead: number };
+          if (bytesRead === 0) {
+            done();
+            controller.close();
+          }
+          controller.byobRequest!.respond(bytesRead);
+        },
+        cancel: done,
+      });
+      this[kRef]();
+      this.once('close', () => { readable.cancel().catch(() => {}); });
+      return readable;
     }
 
     readFile(options?: unknown): Promise<unknown> {

@@ -64,9 +64,10 @@ export function lstat(path: unknown, options?: unknown): Promise<any> {
 }
 
 export async function readFile(path: unknown, options?: unknown): Promise<any> {
-  if (isShimFileHandle(path)) return (path as { readFile(o: unknown): Promise<unknown> }).readFile(options);
-  const p = plainPath(path);
   const parsed = fileOptions(options);
+  // Node reads a FileHandle given here without fsCall's closed check: a closed one fails in fstat.
+  if (isShimFileHandle(path) && parsed !== undefined && (path as { fd: number }).fd !== -1) return readFd((path as { fd: number }).fd, parsed.encoding, parsed.signal);
+  const p = plainPath(path);
   const flags = parsed && openFlags(parsed.flag, 'r');
   if (!ring.available || p === undefined || parsed === undefined || flags === undefined) return delegate('readFile', arguments);
   countRing('readFile');
@@ -76,9 +77,13 @@ export async function readFile(path: unknown, options?: unknown): Promise<any> {
 }
 
 function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown): Promise<any> {
-  if (isShimFileHandle(path)) return (path as Record<string, (d: unknown, o: unknown) => Promise<unknown>>)[api](data, options);
-  const p = plainPath(path);
   const parsed = fileOptions(options);
+  if (isShimFileHandle(path) && parsed !== undefined && (path as { fd: number }).fd !== -1 && (typeof data === 'string' || ArrayBuffer.isView(data))) {
+    // As in Node, a FileHandle given here is written from its current position, flags ignored.
+    const bytes = typeof data === 'string' ? Buffer.from(data, parsed.encoding ?? 'utf8') : data;
+    return writeFd((path as { fd: number }).fd, bytes, parsed.signal);
+  }
+  const p = plainPath(path);
   const flags = parsed && openFlags(parsed.flag, api === 'writeFile' ? 'w' : 'a');
   const mode = parsed && fileMode(parsed.mode, 0o666);
   if (!ring.available || p === undefined || parsed === undefined || flags === undefined || mode === undefined ||
@@ -132,8 +137,10 @@ export function link(existingPath: unknown, newPath: unknown): Promise<void> {
   return twoPaths('link', arguments, existingPath, newPath, ring.linkat);
 }
 
+const symlinkTypes = new Set([undefined, null, 'file', 'dir', 'junction']);
+
 export function symlink(target: unknown, path: unknown, type?: unknown): Promise<void> {
-  if (type !== undefined && type !== null && typeof type !== 'string') return delegate('symlink', arguments);
+  if (!symlinkTypes.has(type as string)) return delegate('symlink', arguments);
   return twoPaths('symlink', arguments, target, path, ring.symlinkat);
 }
 

@@ -1,0 +1,20 @@
+// `node --require uring-shim/register` (or --import, or NODE_OPTIONS): installs the ring-backed
+// functions over Node's own, in place, so every `require('fs').promises`,
+// `require('fs/promises')` and -- after syncBuiltinESMExports -- every ESM named import sees
+// them. Idempotent; prints nothing; adds no globals. Synchronous fs stays Node's.
+import { syncBuiltinESMExports } from 'node:module';
+import * as fsPromisesModule from 'node:fs/promises';
+import * as shim from './fs/promises';
+
+const installed = Symbol.for('uring-shim.registered');
+const ringBacked = [
+  'open', 'stat', 'lstat', 'readFile', 'writeFile', 'appendFile', 'truncate', 'rename', 'link',
+  'symlink', 'unlink', 'rmdir', 'mkdir',
+] as const;
+
+const target = fsPromisesModule as unknown as Record<string, unknown> & { [installed]?: boolean };
+if (!target[installed]) {
+  for (const name of ringBacked) target[name] = shim[name];
+  Object.defineProperty(target, installed, { value: true });
+  syncBuiltinESMExports();
+}
