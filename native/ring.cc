@@ -11,7 +11,6 @@ namespace {
 constexpr uint64_t kInternal = 1ULL << 63;  // user_data of our own cancel SQEs
 constexpr unsigned kSqEntries = 256;
 constexpr unsigned kCqEntries = 4096;
-constexpr int kPrepareRounds = 8;  // inline completion rounds per loop turn before yielding
 constexpr size_t kSlotSize = 16 * 1024;
 constexpr uint32_t kSlotCount = 128;
 constexpr int kTeardownWaitMs = 10000;
@@ -161,9 +160,7 @@ void Ring::Enter(bool getEvents) {
 }
 
 // Copies ready completions into the shared arrays and hands them to JS, a batch at a time.
-// Returns whether anything was delivered.
-bool Ring::Drain() {
-  bool delivered = false;
+void Ring::Drain() {
   if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
     io_uring_get_events(&ring_);
     ++counters_.enters;
@@ -197,7 +194,6 @@ bool Ring::Drain() {
     counters_.completions += n;
     if (n == 0) break;
     counters_.largestBatch = std::max(counters_.largestBatch, static_cast<double>(n));
-    delivered = true;
     // Room freed in the CQ budget: admit waiting ops before JS adds more behind them.
     FillFromBacklog();
     Napi::Env env(env_);
@@ -212,7 +208,6 @@ bool Ring::Drain() {
     if (n < kBatch) break;  // everything ready has been delivered
   }
   UpdateLoopRef();
-  return delivered;
 }
 
 void Ring::UpdateLoopRef() {
@@ -224,17 +219,14 @@ void Ring::UpdateLoopRef() {
   else uv_unref(handle);
 }
 
+// Submits what JS queued during this loop turn, in one enter, just before libuv polls.
+// Completions are delivered only from the poll phase, as Node delivers its own fs results: a
+// chain of dependent operations advances one step per loop turn, with timers and immediates
+// running between steps exactly where they run under Node.
 void Ring::OnPrepare(uv_prepare_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
-  for (int round = 0; round < kPrepareRounds; ++round) {
-    self->FillFromBacklog();
-    if (self->unsubmitted_ == 0 && self->cancelledBeforeSubmit_.empty()) break;
-    if (self->unsubmitted_ > 0) self->Enter(true);
-    // Cached reads and writes often complete during the submit itself: hand them to JS now
-    // and submit what JS queues in response, without a trip through epoll.
-    if (!self->Drain()) break;
-  }
-  if (self->unsubmitted_ > 0) self->Enter(false);  // never sleep on unsubmitted work
+  self->FillFromBacklog();
+  if (self->unsubmitted_ > 0) self->Enter(false);
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int) {

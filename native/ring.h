@@ -56,8 +56,8 @@ class Ring {
 
   bool TakeSqe(uint32_t id);
   void FillFromBacklog();
-  void Enter(bool wait_for_nothing_but_events);
-  bool Drain();
+  void Enter(bool getEvents);
+  void Drain();
   void UpdateLoopRef();
   void Teardown();
 

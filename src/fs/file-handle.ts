@@ -11,7 +11,7 @@ import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
 import { fileOptions, isEncoding, isUint, position } from './args';
 import { nodePromises } from './originals';
-import { readFd, statFlags, writeFd } from './whole-file';
+import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-file';
 
 type AnyHandle = any;
 type NodeFileHandleClass = new () => AnyHandle;
@@ -72,12 +72,15 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
   // Matches fsCall: closed-handle error named after Node's internal function, and a reference
   // held for the duration so that close() waits for the operation.
+  // Like Node, reads `fd` through the (patchable) getter.
   async function fsCall<T>(handle: AnyHandle, syscall: string, api: string, run: (fd: number) => Promise<T>): Promise<T> {
-    if (handle[kFd] === -1) throw fileClosedError(syscall);
+    // Not a FileHandle at all: Node's own method fails its internal assertion, word for word.
+    if (handle?.[kRefs] === undefined) return node.sync.call(handle);
+    if (handle.fd === -1) throw fileClosedError(syscall);
     countRing(api);
     try {
       handle[kRef]();
-      return await run(handle[kFd]);
+      return await run(handle.fd);
     } finally {
       handle[kUnref]();
     }
@@ -247,7 +250,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
     readFile(options?: unknown): Promise<unknown> {
       const parsed = fileOptions(options);
       if (parsed === undefined) return delegate(this, 'readFile', arguments);
-      return fsCall(this, 'readFile', 'FileHandle.readFile', (fd) => readFd(fd, parsed.encoding, parsed.signal));
+      return fsCall(this, 'readFile', 'FileHandle.readFile', () => readFileHandle(this as unknown as HasFd, parsed.encoding, parsed.signal));
     }
 
     writeFile(data: unknown, options?: unknown): Promise<unknown> {
@@ -264,7 +267,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
     const parsed = fileOptions(options);
     if (parsed === undefined || !(typeof data === 'string' || ArrayBuffer.isView(data))) return delegate(handle, api, args);
     const bytes = typeof data === 'string' ? Buffer.from(data, parsed.encoding ?? 'utf8') : data;
-    return fsCall(handle, 'writeFile', `FileHandle.${api}`, (fd) => writeFd(fd, bytes, parsed.signal));
+    return fsCall(handle, 'writeFile', `FileHandle.${api}`, () => writeFileHandle(handle, bytes, parsed.signal));
   }
 
   // Matches FileHandle.close in Node: waits for operations holding a reference, emits 'close'

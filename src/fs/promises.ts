@@ -6,8 +6,9 @@ import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
 import { fileMode, fileOptions, openFlags, plainPath, type PathArg } from './args';
 import { fileHandleClass, isShimFileHandle } from './file-handle';
+import type { HasFd } from './whole-file';
 import { nodePromises } from './originals';
-import { readFd, statFlags, writeFd } from './whole-file';
+import { handleFdClose, readFileHandle, statFlags, writeFileHandle } from './whole-file';
 import { checkAborted } from '../errors';
 import '../stats';
 
@@ -23,29 +24,19 @@ function delegate(api: string, args: IArguments): Promise<any> {
   return ((nodePromises as unknown as Record<string, Fn>)[api]).apply(undefined, args as unknown as any[]);
 }
 
-// Matches handleFdClose: the operation's result after the descriptor is closed; an operation
-// error wins over a close error.
-async function withFd<T>(fd: number, run: (fd: number) => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    result = await run(fd);
-  } catch (error) {
-    await ring.close(fd).catch(() => {});
-    throw error;
-  }
-  await ring.close(fd);
-  return result;
-}
-
 export async function open(path: unknown, flags?: unknown, mode?: unknown): Promise<any> {
   const p = plainPath(path);
   const f = openFlags(flags, 'r');
   const m = fileMode(mode, 0o666);
   if (!ring.available || p === undefined || f === undefined || m === undefined) return delegate('open', arguments);
   countRing('open');
+  return openHandle(p, f, m);
+}
+
+async function openHandle(path: PathArg, flags: number, mode: number): Promise<any> {
   const FileHandle = fileHandleClass();
   const Class = typeof FileHandle === 'function' ? FileHandle : await FileHandle;
-  return new Class(await ring.openat(p, f, m));
+  return new Class(await ring.openat(path, flags, mode));
 }
 
 function statLike(api: 'stat' | 'lstat', args: IArguments, path: unknown, options: unknown): Promise<any> {
@@ -66,22 +57,22 @@ export function lstat(path: unknown, options?: unknown): Promise<any> {
 export async function readFile(path: unknown, options?: unknown): Promise<any> {
   const parsed = fileOptions(options);
   // Node reads a FileHandle given here without fsCall's closed check: a closed one fails in fstat.
-  if (isShimFileHandle(path) && parsed !== undefined && (path as { fd: number }).fd !== -1) return readFd((path as { fd: number }).fd, parsed.encoding, parsed.signal);
+  if (isShimFileHandle(path) && parsed !== undefined && (path as HasFd).fd !== -1) return readFileHandle(path as HasFd, parsed.encoding, parsed.signal);
   const p = plainPath(path);
   const flags = parsed && openFlags(parsed.flag, 'r');
   if (!ring.available || p === undefined || parsed === undefined || flags === undefined) return delegate('readFile', arguments);
   countRing('readFile');
   checkAborted(parsed.signal);
-  const fd = await ring.openat(p, flags, 0o666);
-  return withFd(fd, () => readFd(fd, parsed.encoding, parsed.signal));
+  const handle = await openHandle(p, flags, 0o666);
+  return handleFdClose(readFileHandle(handle, parsed.encoding, parsed.signal), handle.close);
 }
 
 function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown): Promise<any> {
   const parsed = fileOptions(options);
-  if (isShimFileHandle(path) && parsed !== undefined && (path as { fd: number }).fd !== -1 && (typeof data === 'string' || ArrayBuffer.isView(data))) {
+  if (isShimFileHandle(path) && parsed !== undefined && (path as HasFd).fd !== -1 && (typeof data === 'string' || ArrayBuffer.isView(data))) {
     // As in Node, a FileHandle given here is written from its current position, flags ignored.
     const bytes = typeof data === 'string' ? Buffer.from(data, parsed.encoding ?? 'utf8') : data;
-    return writeFd((path as { fd: number }).fd, bytes, parsed.signal);
+    return writeFileHandle(path as HasFd, bytes, parsed.signal);
   }
   const p = plainPath(path);
   const flags = parsed && openFlags(parsed.flag, api === 'writeFile' ? 'w' : 'a');
@@ -94,11 +85,10 @@ function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unkn
   const bytes = typeof data === 'string' ? Buffer.from(data, parsed.encoding ?? 'utf8') : data;
   return (async () => {
     checkAborted(parsed.signal);
-    const fd = await ring.openat(p, flags, mode);
-    return withFd(fd, async () => {
-      await writeFd(fd, bytes, parsed.signal);
-      if (parsed.flush) await ring.fsync('fsync', fd);
-    });
+    const handle = await openHandle(p, flags, mode);
+    let operation = writeFileHandle(handle, bytes, parsed.signal);
+    if (parsed.flush) operation = operation.then(() => handle.sync());
+    return handleFdClose(operation, handle.close);
   })();
 }
 
@@ -117,8 +107,8 @@ export async function truncate(path: unknown, len?: unknown): Promise<void> {
     return delegate('truncate', arguments);
   }
   countRing('truncate');
-  const fd = await ring.openat(p, openFlags('r+', 'r+')!, 0o666);
-  return withFd(fd, () => ring.ftruncate(fd, Math.max(0, length)));
+  const handle = await openHandle(p, openFlags('r+', 'r+')!, 0o666);
+  return handleFdClose(handle.truncate(length), handle.close);
 }
 
 function twoPaths(api: 'rename' | 'link' | 'symlink', args: IArguments, a: unknown, b: unknown, run: (a: PathArg, b: PathArg) => Promise<void>): Promise<void> {
@@ -163,7 +153,10 @@ export function mkdir(path: unknown, options?: unknown): Promise<string | undefi
   let mode: number | undefined;
   if (typeof options === 'number') mode = fileMode(options, 0o777);
   else if (options === undefined || options === null) mode = 0o777;
-  else if (typeof options === 'object' && !(options as { recursive?: unknown }).recursive) mode = fileMode((options as { mode?: unknown }).mode, 0o777);
+  else if (typeof options === 'object') {
+    const { recursive, mode: requested } = options as { recursive?: unknown; mode?: unknown };
+    if (recursive === undefined || recursive === false) mode = fileMode(requested, 0o777);
+  }
   if (!ring.available || p === undefined || mode === undefined) return delegate('mkdir', arguments);
   countRing('mkdir');
   return ring.mkdirat(p, mode) as Promise<undefined>;

@@ -32,9 +32,14 @@ async function abortable<T>(signal: AbortSignal | undefined, start: () => Promis
   }
 }
 
-export async function readFd(fd: number, encoding: BufferEncoding | undefined, signal: AbortSignal | undefined): Promise<Buffer | string> {
+// `handle.fd` is read at each step, as Node reads it, so a handle closed meanwhile fails there.
+export interface HasFd {
+  readonly fd: number;
+}
+
+export async function readFileHandle(handle: HasFd, encoding: BufferEncoding | undefined, signal: AbortSignal | undefined): Promise<Buffer | string> {
   checkAborted(signal);
-  const stats = await ring.statx('fstat', fd, '', AT_EMPTY_PATH, false);
+  const stats = await ring.statx('fstat', handle.fd, '', AT_EMPTY_PATH, false);
   checkAborted(signal);
   const size = (stats.mode & constants.S_IFMT) === constants.S_IFREG ? stats.size as number : 0;
   if (size > kIoMaxLength) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
@@ -44,7 +49,7 @@ export async function readFd(fd: number, encoding: BufferEncoding | undefined, s
     let total = 0;
     for (;;) {
       checkAborted(signal);
-      const bytesRead = await abortable(signal, () => ring.readInto(fd, buffer, total, size - total, -1));
+      const bytesRead = await abortable(signal, () => ring.readInto(handle.fd, buffer, total, size - total, -1));
       total += bytesRead;
       if (bytesRead === 0 || total === size) break;
     }
@@ -55,7 +60,7 @@ export async function readFd(fd: number, encoding: BufferEncoding | undefined, s
     for (;;) {
       checkAborted(signal);
       const chunk = Buffer.allocUnsafeSlow(kReadFileUnknownBufferLength);
-      const bytesRead = await abortable(signal, () => ring.readInto(fd, chunk, 0, chunk.length, -1));
+      const bytesRead = await abortable(signal, () => ring.readInto(handle.fd, chunk, 0, chunk.length, -1));
       if (bytesRead === 0) break;
       chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
       total += bytesRead;
@@ -65,7 +70,7 @@ export async function readFd(fd: number, encoding: BufferEncoding | undefined, s
   return encoding ? buffer.toString(encoding) : buffer;
 }
 
-export async function writeFd(fd: number, data: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {
+export async function writeFileHandle(handle: HasFd, data: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {
   checkAborted(signal);
   let view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   let remaining = view.byteLength;
@@ -74,7 +79,7 @@ export async function writeFd(fd: number, data: ArrayBufferView, signal: AbortSi
     checkAborted(signal);
     const chunk = Math.min(kWriteFileMaxChunkSize, view.byteLength);
     const current = view;
-    const bytesWritten = await abortable(signal, () => ring.write(fd, current, 0, chunk, -1));
+    const bytesWritten = await abortable(signal, () => ring.write(handle.fd, current, 0, chunk, -1));
     remaining -= bytesWritten;
     checkAborted(signal);
     view = new Uint8Array(view.buffer, view.byteOffset + bytesWritten, view.byteLength - bytesWritten);
@@ -83,3 +88,26 @@ export async function writeFd(fd: number, data: ArrayBufferView, signal: AbortSi
 
 const AT_EMPTY_PATH = 0x1000;
 export const statFlags = { stat: 0, lstat: 0x100 /* AT_SYMLINK_NOFOLLOW */, fstat: AT_EMPTY_PATH };
+
+// Matches aggregateTwoErrors in Node's lib/internal/errors.js.
+function aggregateTwoErrors(innerError: any, outerError: any): any {
+  if (innerError && outerError && innerError !== outerError) {
+    if (Array.isArray(outerError.errors)) {
+      outerError.errors.push(innerError);
+      return outerError;
+    }
+    const error: any = new AggregateError([outerError, innerError], outerError.message);
+    error.code = outerError.code;
+    return error;
+  }
+  return innerError || outerError;
+}
+
+// Matches handleFdClose: the operation's result once the handle is closed; with two errors,
+// both, the operation's first.
+export function handleFdClose<T>(operation: Promise<T>, close: () => Promise<void>): Promise<T> {
+  return operation.then(
+    (result) => close().then(() => result),
+    (opError) => close().then(() => Promise.reject(opError), (closeError) => Promise.reject(aggregateTwoErrors(closeError, opError))),
+  );
+}

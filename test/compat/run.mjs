@@ -411,7 +411,10 @@ async function main() {
     const why = [];
     if (r.mode !== 'plain') {
       const plain = plainOf(r.test.id);
-      if (plain && plain.length === 1 && plain[0] === 'pass' && r.status !== 'pass') {
+      // A known regression is allowed only where recorded for this mode with its reason; it
+      // stays visible in the summary and must be removed (rule b) the day the test passes.
+      const known = expected.tests?.[r.test.id]?.knownRegression && recorded(r.test.id, r.mode);
+      if (plain && plain.length === 1 && plain[0] === 'pass' && r.status !== 'pass' && !known) {
         why.push(`passes on plain node but is "${r.status}" under ${r.mode}`);
       }
     }
@@ -498,7 +501,11 @@ async function main() {
     `${unavailable.length ? `, mode(s) unavailable: ${unavailable.join(', ')}` : ''}` +
     `${ringFailed ? ', zero ring operations (--require-ring)' : ''}` +
     `${opts.update ? `, expectations written to ${path.relative(process.cwd(), EXPECTATIONS)}` : ''}`);
-  console.log(`${counts.pass} passed, ${counts.fail + counts.timeout} failed, ${counts.skip} skipped`);
+  // The closing line counts as failures only results that break an expectation; recorded
+  // non-passes (each with its reason) are reported on the line above it.
+  const recordedNonPass = counts.fail + counts.timeout - offenders.filter((o) => o.r.status !== 'pass' && o.r.status !== 'skip').length;
+  if (recordedNonPass > 0) console.log(`${recordedNonPass} non-pass results are recorded expectations (see expectations.json for the reasons)`);
+  console.log(`${counts.pass} passed, ${offenders.length} failed, ${counts.skip} skipped`);
   cleanupRunRoot();
   process.exitCode = failed ? 1 : 0;
 }
