@@ -12,14 +12,28 @@ const kReadFileUnknownBufferLength = 64 * 1024;
 const kWriteFileMaxChunkSize = 512 * 1024;
 const ECANCELED = 125;
 
+// Operations in flight per signal. A signal gets one shared 'abort' listener while it has any,
+// so that many operations sharing a signal do not trip MaxListenersExceededWarning (Node adds
+// no listener of its own at all: it checks the signal between steps).
+const inFlightBySignal = new WeakMap<AbortSignal, Set<number>>();
+
+function cancelInFlight(this: AbortSignal): void {
+  for (const id of inFlightBySignal.get(this) ?? []) ring.cancel(id);
+}
+
 // Runs one ring operation; if `signal` aborts while it is in flight, the operation is cancelled
 // and the abort wins, as it does between Node's steps.
 async function abortable<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
   if (signal === undefined) return start();
   const pending = start();
   const id = ring.latestOperationId();
-  const onAbort = () => ring.cancel(id);
-  signal.addEventListener('abort', onAbort, { once: true });
+  let ids = inFlightBySignal.get(signal);
+  if (ids === undefined) {
+    ids = new Set();
+    inFlightBySignal.set(signal, ids);
+    signal.addEventListener('abort', cancelInFlight, { once: true });
+  }
+  ids.add(id);
   try {
     return await pending;
   } catch (error) {
@@ -28,7 +42,11 @@ async function abortable<T>(signal: AbortSignal | undefined, start: () => Promis
     }
     throw error;
   } finally {
-    signal.removeEventListener('abort', onAbort);
+    ids.delete(id);
+    if (ids.size === 0) {
+      inFlightBySignal.delete(signal);
+      signal.removeEventListener('abort', cancelInFlight);
+    }
   }
 }
 
