@@ -88,6 +88,17 @@ t.test('readFile: files whose stat size is 0 (procfs)', async (t) => {
     await tw.same(t, `readFile ${p}`, (fsp) => fsp.readFile(p), (r) => r.value.$buffer > 0);
     await tw.same(t, `readFile ${p} utf8`, (fsp) => fsp.readFile(p, 'utf8'), 'ok');
   }
+  // /proc/self/status changes between reads (memory counters), so compare its shape: the
+  // field names, in order, and that the file ends with a newline.
+  if (fs.existsSync('/proc/self/status')) {
+    for (const enc of [undefined, 'utf8', 'latin1']) {
+      await tw.same(t, `readFile /proc/self/status (${enc ?? 'Buffer'}) shape`, async (fsp) => {
+        const v = await fsp.readFile('/proc/self/status', enc);
+        const text = typeof v === 'string' ? v : `Buffer:${v.toString('latin1')}`;
+        return text.split('\n').map((l) => l.split(':')[0]);
+      }, (r) => r.value.includes('VmRSS') || r.value.includes('Buffer:Name'));
+    }
+  }
   // A large (> 64 KiB, several unknown-size chunks) procfs file, if it reads back stably.
   const big = '/proc/kallsyms';
   let stable = false;
