@@ -93,10 +93,3 @@ void StoreStats(const struct statx& st, bool bigint, double* fields) {
     fields[7] = static_cast<double>(st.stx_ino);  // unsigned, as Node converts it
   }
 }
-
-const char* OpName(OpCode code) {
-  static const char* const names[] = {"openat", "close",     "read",     "write",   "readv",
-                                      "writev", "statx",     "fsync",    "ftruncate",
-                                      "renameat", "unlinkat", "mkdirat", "linkat",  "symlinkat"};
-  return code < OpCode::kCount ? names[static_cast<int>(code)] : "?";
-}

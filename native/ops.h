@@ -54,4 +54,3 @@ struct Op {
 void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id);
 // Writes a completed statx into `fields` in Node's layout.
 void StoreStats(const struct statx& st, bool bigint, double* fields);
-const char* OpName(OpCode code);

@@ -99,10 +99,6 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
 
 Ring::~Ring() = default;
 
-bool Ring::Supports(int opcode) const {
-  return opcode >= 0 && static_cast<size_t>(opcode) < probe_.size() && probe_[opcode] != 0;
-}
-
 Op& Ring::OpAt(uint32_t id) {
   uint32_t chunk = id / kChunk;
   while (ops_.size() <= chunk) ops_.emplace_back(new Op[kChunk]);

@@ -41,7 +41,6 @@ class Ring {
   const Counters& counters() const { return counters_; }
   uint32_t inFlight() const { return inflight_ + backlog_.size(); }
   unsigned setupFlags() const { return setupFlags_; }
-  bool Supports(int opcode) const;
   Napi::Object Exports(Napi::Env env);
 
  private:
