@@ -4,7 +4,7 @@
 // Never fails because the shim fell back (no io_uring, old kernel, seccomp, ...): it then shows
 // ratios around 1 and says why. Exits 1 only if a workload could not run at all.
 import {
-  CASES, abRounds, straceChild, haveStrace, ensureFixtures, progress, table, describeBackend,
+  CASES, CACHE_DIR, abRounds, straceChild, haveStrace, ensureFixtures, progress, table, describeBackend,
   fmtRate, fmtRatio, fmtNum,
 } from './lib.mjs';
 
@@ -24,8 +24,8 @@ try {
   if (!haveStrace()) straceNote = 'syscalls/op skipped: strace not installed (apt-get install -y strace)';
   else if (p.elapsed() > BUDGET - 15) straceNote = 'syscalls/op skipped: out of time budget on this (slow) machine';
   else {
-    for (const name of NAMES) {
-      for (const impl of ['node', 'shim']) {
+    for (const { case: name, failed } of results) {
+      for (const impl of ['node', 'shim'].filter((i) => !failed.has(i))) {
         p.update(`${name} ${impl}: counting syscalls under strace`);
         const s = straceChild(name, impl, Math.min(CASES[name].strace, CASES[name].demo));
         sys[`${name} ${impl}`] = s.error ? NaN : s.perOp;
@@ -59,6 +59,7 @@ try {
   process.exitCode = errors.length ? 1 : 0;
 } catch (e) {
   p.done();
-  console.error(`demo failed: ${e?.stack || e}`);
+  console.error(`demo failed: ${e?.message || e}`);
+  if (e?.syscall) console.error(`(fixtures go to ${CACHE_DIR}; set URING_SHIM_BENCH_DIR to a writable directory)`);
   process.exitCode = 1;
 }

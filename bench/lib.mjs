@@ -100,13 +100,15 @@ export function runChild(name, impl, { count, passes = 3, maxSeconds = 20, prefi
   const cmd = [...prefix, process.execPath, ...args];
   const r = spawnSync(cmd[0], cmd.slice(1), {
     env: childEnv, encoding: 'utf8', maxBuffer: 64 * MiB,
-    timeout: (3 * maxSeconds + 60) * 1000, killSignal: 'SIGKILL',
+    timeout: (2 * maxSeconds + 30) * 1000, killSignal: 'SIGKILL', // + setup and warm-up
   });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status === 0 && line?.startsWith('{')) return JSON.parse(line);
   const why = r.error?.message || (r.signal ? `killed by ${r.signal}` : `exit ${r.status}`);
-  const tail = (r.stderr || '').trim().split('\n').slice(-3).join(' | ');
-  return { case: name, impl, error: `${why}${tail ? `: ${tail}` : ''}` };
+  // The thrown error's own line, not the stack below it.
+  const lines = (r.stderr || '').trim().split('\n').filter((l) => l.trim());
+  const msg = lines.find((l) => /^\w*Error\b|^\[?ERR_|Error:/.test(l.trim())) ?? lines.at(-1);
+  return { case: name, impl, error: `${why}${msg ? `: ${msg.trim()}` : ''}` };
 }
 
 export function haveStrace() {
@@ -176,24 +178,26 @@ export function median(xs) {
 export function abRounds(name, { rounds, count, maxSeconds, onStep = () => {} }) {
   const runs = { node: [], shim: [] };
   const errors = [];
+  const failed = new Set(); // an impl that failed (or hung until killed) is not run again
   for (let r = 0; r < rounds; r++) {
     for (const impl of r % 2 ? ['shim', 'node'] : ['node', 'shim']) {
+      if (failed.has(impl)) continue;
       onStep(`${name} round ${r + 1}/${rounds} ${impl}`);
       const res = runChild(name, impl, { count, maxSeconds });
-      if (res.error) errors.push(`${impl}: ${res.error}`);
+      if (res.error) { errors.push(`${impl}: ${res.error}`); failed.add(impl); }
       runs[impl][r] = res;
     }
   }
   const rate = (res) => res?.opsPerSec ?? NaN;
   const node = median(runs.node.map(rate));
   const shim = median(runs.shim.map(rate));
-  const paired = runs.node.map((n, r) => rate(runs.shim[r]) / rate(n)).filter(Number.isFinite);
+  const paired = runs.shim.map((sh, r) => rate(sh) / rate(runs.node[r])).filter(Number.isFinite);
   const lastShim = runs.shim.filter((x) => !x.error).pop();
   return {
     case: name, node, shim, ratio: shim / node,
     ratioRange: paired.length ? [Math.min(...paired), Math.max(...paired)] : null,
     samples: { node: runs.node.map(rate), shim: runs.shim.map(rate) },
-    shimStats: lastShim?.stats ?? null, statsOps: lastShim?.totalOps, errors,
+    shimStats: lastShim?.stats ?? null, statsOps: lastShim?.totalOps, errors, failed,
   };
 }
 

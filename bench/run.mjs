@@ -32,7 +32,8 @@ const results = names.map((name) => abRounds(name, {
   rounds, maxSeconds, count: quick ? CASES[name].quick : CASES[name].count, onStep: (s) => p.update(s),
 }));
 const syscalls = strace
-  ? names.flatMap((name) => ['node', 'shim'].map((impl) => {
+  ? results.flatMap(({ case: name, failed }) => ['node', 'shim'].map((impl) => {
+    if (failed.has(impl)) return { case: name, impl, error: 'failed in the timed rounds' };
     p.update(`${name} ${impl} under strace`);
     return straceChild(name, impl, Math.min(CASES[name].strace, quick ? CASES[name].quick : Infinity));
   }))
@@ -71,7 +72,7 @@ console.error(`bench: ${elapsed.toFixed(0)} s`);
 if (args.json) {
   fs.writeFileSync(args.json, `${JSON.stringify({
     date: new Date().toISOString(), node: process.version, cpus: cpu.length, cpu: cpu[0]?.model, kernel: os.release(),
-    quick, rounds, maxSeconds, results: results.map((r) => ({ ...r, target: CASES[r.case].target })), syscalls,
+    quick, rounds, maxSeconds, results: results.map((r) => ({ ...r, failed: [...r.failed], target: CASES[r.case].target })), syscalls,
   }, null, 2)}\n`);
 }
 process.exitCode = errors.length ? 1 : 0;
