@@ -17,8 +17,11 @@ constexpr int kTeardownWaitMs = 10000;
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
+// TASKRUN_FLAG makes the kernel say (IORING_SQ_TASKRUN) when deferred work waits for a
+// GETEVENTS enter, so a wake-up whose completions are already in the CQ needs no enter at all.
 constexpr unsigned kFlagChoices[] = {
-    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,  // 6.1
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,  // 6.1
+    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
     IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,    // 5.19
     0,
 };
@@ -228,12 +231,19 @@ void Ring::OnPrepare(uv_prepare_t* handle) {
 void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   Ring* self = static_cast<Ring*>(handle->data);
   if (status < 0) return;
+  // The eventfd only says "look". Under DEFER_TASKRUN, deferred completions are posted by a
+  // GETEVENTS enter, and the kernel signals only when its deferred list becomes non-empty: a
+  // wake-up whose work is left unrun is the last one. Posting CQEs signals the eventfd too,
+  // so with TASKRUN_FLAG (which says whether deferred work waits) the eventfd is read after
+  // our own enter -- swallowing the signal that enter caused -- and work that arrived in
+  // between is run before draining.
+  bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
+  auto deferredWork = [self] { return IO_URING_READ_ONCE(*self->ring_.sq.kflags) & IORING_SQ_TASKRUN; };
+  if (!flagged || deferredWork() || self->unsubmitted_ > 0) self->Enter(true);
   uint64_t value;
-  // The eventfd only says "look"; under DEFER_TASKRUN the completions are posted by the
-  // GETEVENTS enter below, which must follow every wake-up or the next one never comes.
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  self->Enter(true);
+  while (flagged && deferredWork()) self->Enter(true);
   self->Drain();
 }
 
