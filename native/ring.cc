@@ -195,18 +195,32 @@ void Ring::Drain() {
     counters_.largestBatch = std::max(counters_.largestBatch, static_cast<double>(n));
     // Room freed in the CQ budget: admit waiting ops before JS adds more behind them.
     FillFromBacklog();
-    Napi::Env env(env_);
-    Napi::HandleScope scope(env);
-    onCompletions_.MakeCallback(resource_.Value(), {Napi::Number::New(env, n)}, *asyncContext_);
-    if (env.IsExceptionPending()) {
-      // An exception thrown by a user's continuation is Node's to report, as for any callback.
-      napi_value error;
-      napi_get_and_clear_last_exception(env_, &error);
-      napi_fatal_exception(env_, error);
-    }
+    if (!DeliverToJs(n)) break;
     if (n < kBatch) break;  // everything ready has been delivered
   }
   UpdateLoopRef();
+}
+
+// One call into JS for a batch. Raw Node-API so that a failure is a status, never a C++
+// throw: while a Worker is being terminated JS cannot run, and that is not an error to report.
+bool Ring::DeliverToJs(uint32_t count) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+  napi_value argv[1];
+  napi_value result;
+  napi_create_uint32(env_, count, &argv[0]);
+  napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
+                                          resource_.Value(), onCompletions_.Value(), 1, argv, &result);
+  if (status != napi_ok) {
+    napi_value error = nullptr;
+    napi_valuetype type = napi_undefined;
+    if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
+    // A real exception from our completion handler is Node's to report, as for any callback;
+    // a terminating environment leaves no exception value behind.
+    if (type != napi_undefined) napi_fatal_exception(env_, error);
+  }
+  napi_close_handle_scope(env_, scope);
+  return status == napi_ok;
 }
 
 void Ring::UpdateLoopRef() {

@@ -57,6 +57,7 @@ class Ring {
   void FillFromBacklog();
   void Enter(bool getEvents);
   void Drain();
+  bool DeliverToJs(uint32_t count);
   void UpdateLoopRef();
   void Teardown();
 
