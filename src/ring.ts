@@ -8,13 +8,14 @@ import { uvException } from './errors';
 import { startRing, type Binding, type RingInfo } from './native';
 import { makeStats } from './stats-object';
 
+// What to do with a result. Memory the kernel used directly stays referenced by `target` until
+// the completion, whatever the kind.
 const enum Finish {
   Value,        // resolve with the result (fd, byte count)
   Nothing,      // resolve with undefined
   Stats,        // resolve with a Stats built from the shared fields
   CopyOut,      // read landed in an arena slot: copy into the caller's buffer, free the slot
   FreeSlot,     // write was copied into an arena slot: free it
-  Unpin,        // the kernel used the caller's memory directly: let it go
 }
 
 class Operation {
@@ -38,7 +39,6 @@ function noop(): void {}
 
 const operations: Operation[] = [];
 const idle: Operation[] = [];
-let inFlight = 0;
 
 function onCompletions(count: number): void {
   const completions = info!.completions;
@@ -66,7 +66,6 @@ function complete(op: Operation, res: number, index: number): void {
       value = res;
       break;
     case Finish.FreeSlot: freeSlots.push(op.slot); value = res; break;
-    case Finish.Unpin: value = res; break;
   }
   const error = res < 0 ? uvException(res, op.syscall, op.path, op.dest) : undefined;
   release(op);
@@ -81,7 +80,6 @@ function acquire(finish: Finish, syscall: string, path?: string | Buffer, dest?:
   op.path = path;
   op.dest = dest;
   latestId = op.id;
-  inFlight++;
   return op;
 }
 
@@ -96,7 +94,6 @@ function release(op: Operation): void {
   op.target = null;
   op.slot = -1;
   op.resolve = op.reject = noop;
-  inFlight--;
   idle.push(op);
 }
 
@@ -122,7 +119,7 @@ export function supports(opcode: number): boolean {
 }
 
 export function counters() {
-  return binding ? { ...binding.counters(), jsInFlight: inFlight } : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, jsInFlight: 0 };
+  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0 };
 }
 
 let latestId = -1;
@@ -166,7 +163,7 @@ export function read(fd: number, buffer: ArrayBufferView, offset: number, length
 
 // A read into memory the shim itself allocated (readFile, streams): no copy.
 export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
-  const op = acquire(Finish.Unpin, 'read');
+  const op = acquire(Finish.Value, 'read');
   op.target = buffer;
   binding!.read(op.id, fd, buffer, offset, length, position);
   return settle(op);
@@ -187,21 +184,21 @@ export function write(fd: number, buffer: ArrayBufferView, offset: number, lengt
 
 // A write from memory the shim owns (encoded strings, readFile's own buffers): no copy.
 export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
-  const op = acquire(Finish.Unpin, 'write');
+  const op = acquire(Finish.Value, 'write');
   op.target = buffer;
   binding!.write(op.id, fd, buffer, offset, length, position);
   return settle(op);
 }
 
 export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number> {
-  const op = acquire(Finish.Unpin, 'read');
+  const op = acquire(Finish.Value, 'read');
   op.target = buffers;
   binding!.readv(op.id, fd, buffers, position);
   return settle(op);
 }
 
 export function writev(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number> {
-  const op = acquire(Finish.Unpin, 'write');
+  const op = acquire(Finish.Value, 'write');
   op.target = buffers;
   binding!.writev(op.id, fd, buffers, position);
   return settle(op);
