@@ -64,6 +64,7 @@ void* Target(Ring* ring, const Napi::Value& v, const Napi::Value& offset, bool* 
 Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) {
   Op& op = ring->OpAt(U32(info[0]));
   op.code = code;
+  op.linked = kNoLink;
   return op;
 }
 
@@ -97,6 +98,26 @@ Napi::Value Transfer(const Napi::CallbackInfo& info, OpCode code) {
   return Napi::Value();
 }
 Napi::Value Read(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kRead); }
+
+// readThenClose(readId, closeId, fd, target, targetOffset, length, position): a read into
+// shim-owned memory with the descriptor's close hard-linked behind it, in one submission.
+Napi::Value ReadThenClose(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  uint32_t readId = U32(info[0]);
+  uint32_t closeId = U32(info[1]);
+  Op& read = ring->OpAt(readId);
+  read.code = OpCode::kRead;
+  read.fd = I32(info[2]);
+  read.addr = Target(ring, info[3], info[4], &read.fixed);
+  read.len = U32(info[5]);
+  read.offset = Position(info[6]);
+  Op& close = ring->OpAt(closeId);
+  close.code = OpCode::kClose;
+  close.linked = kNoLink;
+  close.fd = read.fd;
+  ring->SubmitLinked(readId, closeId);
+  return Napi::Value();
+}
 Napi::Value Write(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kWrite); }
 
 // readv/writev(id, fd, views[], position)
@@ -218,7 +239,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Function::Callback> functions[] = {
       {"init", Init},         {"openat", Openat},   {"close", Close},
-      {"read", Read},         {"write", Write},     {"readv", Readv},
+      {"read", Read},         {"readThenClose", ReadThenClose}, {"write", Write},     {"readv", Readv},
       {"writev", Writev},     {"statx", Statx},     {"fsync", Fsync},
       {"ftruncate", Ftruncate}, {"renameat", Renameat}, {"unlinkat", Unlinkat},
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},

@@ -34,8 +34,13 @@ enum class OpCode : uint8_t {
 // Node's Stats field order (kFsStatsFieldsNumber in src/node_file.h).
 constexpr int kStatsFields = 18;
 
+constexpr uint32_t kNoLink = UINT32_MAX;
+
 struct Op {
   OpCode code = OpCode::kOpenat;
+  // The op submitted right behind this one, hard-linked: the kernel starts it only once this
+  // one has completed, whatever its result (read-then-close of a descriptor nobody else sees).
+  uint32_t linked = kNoLink;
   bool bigint = false;     // statx: fill the shared stats area as int64 rather than double
   bool fixed = false;      // read/write: addr lies in the registered arena
   int fd = -1;

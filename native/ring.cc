@@ -108,30 +108,46 @@ Op& Ring::OpAt(uint32_t id) {
   return ops_[chunk][id % kChunk];
 }
 
-bool Ring::TakeSqe(uint32_t id) {
-  if (inflight_ >= cqBudget_) return false;  // keep the CQ from overflowing
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe == nullptr) {
+// Puts op `id` -- and the op linked behind it, if any -- into the SQ. A linked pair goes in
+// whole or not at all: a chain cut by a submit boundary would let the second op run on its own.
+bool Ring::TakeSqes(uint32_t id) {
+  Op& op = OpAt(id);
+  unsigned needed = op.linked == kNoLink ? 1 : 2;
+  if (inflight_ + needed > cqBudget_) return false;  // keep the CQ from overflowing
+  if (io_uring_sq_space_left(&ring_) < needed) {
     Enter(false);  // the SQ is full: flush it now rather than wait for the loop turn
-    sqe = io_uring_get_sqe(&ring_);
-    if (sqe == nullptr) return false;
+    if (io_uring_sq_space_left(&ring_) < needed) return false;
   }
-  PrepareSqe(sqe, OpAt(id), id);
-  ++inflight_;
-  ++unsubmitted_;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  PrepareSqe(sqe, op, id);
+  if (op.linked != kNoLink) {
+    sqe->flags |= IOSQE_IO_HARDLINK;
+    PrepareSqe(io_uring_get_sqe(&ring_), OpAt(op.linked), op.linked);
+  }
+  inflight_ += needed;
+  unsubmitted_ += needed;
   return true;
 }
 
 void Ring::Submit(uint32_t id) {
-  if (!backlog_.empty() || !TakeSqe(id)) backlog_.push_back(id);
+  if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
   UpdateLoopRef();
+}
+
+void Ring::SubmitLinked(uint32_t first, uint32_t then) {
+  OpAt(first).linked = then;
+  Submit(first);
 }
 
 void Ring::Cancel(uint32_t id) {
   auto queued = std::find(backlog_.begin(), backlog_.end(), id);
   if (queued != backlog_.end()) {
-    // Never reached the kernel: complete it here, as the kernel would have.
-    backlog_.erase(queued);
+    // Never reached the kernel: complete it here, as the kernel would have. An op linked
+    // behind it still runs (it is a close that must happen), now on its own.
+    Op& op = OpAt(id);
+    if (op.linked != kNoLink) *queued = op.linked;
+    else backlog_.erase(queued);
+    op.linked = kNoLink;
     cancelledBeforeSubmit_.push_back(id);
     return;
   }
@@ -149,7 +165,7 @@ void Ring::Cancel(uint32_t id) {
 }
 
 void Ring::FillFromBacklog() {
-  while (!backlog_.empty() && TakeSqe(backlog_.front())) backlog_.pop_front();
+  while (!backlog_.empty() && TakeSqes(backlog_.front())) backlog_.pop_front();
 }
 
 void Ring::Enter(bool getEvents) {

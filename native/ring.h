@@ -33,6 +33,8 @@ class Ring {
   // Queues op `id` (its record already filled). Never refuses: past the SQ or the CQ budget
   // the op waits in order in the backlog.
   void Submit(uint32_t id);
+  // Queues op `first` with op `then` hard-linked behind it; both enter the SQ together.
+  void SubmitLinked(uint32_t first, uint32_t then);
   // Asks the kernel to cancel op `id`; its own completion still arrives (with -ECANCELED if
   // the cancel won), and only then is its memory released.
   void Cancel(uint32_t id);
@@ -53,7 +55,7 @@ class Ring {
   static void OnAsyncCleanup(napi_async_cleanup_hook_handle handle, void* arg);
   static void OnHandleClosed(uv_handle_t* handle);
 
-  bool TakeSqe(uint32_t id);
+  bool TakeSqes(uint32_t id);
   void FillFromBacklog();
   void Enter(bool getEvents);
   void Drain();

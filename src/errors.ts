@@ -25,6 +25,21 @@ export function uvException(errno: number, syscall: string, path?: string | Buff
   return error;
 }
 
+// Matches aggregateTwoErrors in Node's lib/internal/errors.js: an operation's error and the
+// error of the close that followed it, both kept, the operation's first.
+export function aggregateTwoErrors(innerError: any, outerError: any): any {
+  if (innerError && outerError && innerError !== outerError) {
+    if (Array.isArray(outerError.errors)) {
+      outerError.errors.push(innerError);
+      return outerError;
+    }
+    const error: any = new AggregateError([outerError, innerError], outerError.message);
+    error.code = outerError.code;
+    return error;
+  }
+  return innerError || outerError;
+}
+
 // Matches AbortError in Node's lib/internal/errors.js.
 export class AbortError extends Error {
   code = 'ABORT_ERR';

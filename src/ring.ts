@@ -4,7 +4,7 @@
 // An operation is one call into the addon (which queues an SQE) and one entry in a batch that
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
 // allocates only the promise the caller asked for.
-import { uvException } from './errors';
+import { aggregateTwoErrors, uvException } from './errors';
 import { startRing, type Binding, type RingInfo } from './native';
 import { makeStats } from './stats-object';
 
@@ -16,6 +16,8 @@ const enum Finish {
   Stats,        // resolve with a Stats built from the shared fields
   CopyOut,      // read landed in an arena slot: copy into the caller's buffer, free the slot
   FreeSlot,     // write was copied into an arena slot: free it
+  HandOn,       // first of a linked pair: hand the result to the op behind it
+  AfterRead,    // close linked behind a read: settle with the read's result and both errors
 }
 
 class Operation {
@@ -28,6 +30,9 @@ class Operation {
   slot = -1;
   target: ArrayBufferView | readonly ArrayBufferView[] | null = null;
   targetOffset = 0;
+  next: Operation | null = null;  // HandOn: the op that settles for both
+  handedOn = 0;                   // AfterRead: the read's result
+  ticket = 0;                     // non-zero while a caller may cancel it (see `cancellable`)
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
   constructor(id: number) {
@@ -66,6 +71,18 @@ function complete(op: Operation, res: number, index: number): void {
       value = res;
       break;
     case Finish.FreeSlot: freeSlots.push(op.slot); value = res; break;
+    case Finish.HandOn: op.next!.handedOn = res; release(op); return;
+    case Finish.AfterRead: {
+      const read = op.handedOn;
+      const readError = read < 0 ? uvException(read, 'read') : undefined;
+      const closeError = res < 0 ? uvException(res, 'close') : undefined;
+      const settleRead = readError === undefined ? op.resolve : op.reject;
+      const reject = op.reject;
+      release(op);
+      if (closeError !== undefined) reject(aggregateTwoErrors(closeError, readError));
+      else settleRead(readError ?? read);
+      return;
+    }
   }
   const error = res < 0 ? uvException(res, op.syscall, op.path, op.dest) : undefined;
   release(op);
@@ -79,7 +96,7 @@ function acquire(finish: Finish, syscall: string, path?: string | Buffer, dest?:
   op.syscall = syscall;
   op.path = path;
   op.dest = dest;
-  latestId = op.id;
+  latest = op;
   return op;
 }
 
@@ -92,7 +109,12 @@ function newOperation(): Operation {
 function release(op: Operation): void {
   op.path = op.dest = undefined;
   op.target = null;
+  op.next = null;
   op.slot = -1;
+  if (op.ticket !== 0) {
+    cancellable.delete(op.ticket);
+    op.ticket = 0;
+  }
   op.resolve = op.reject = noop;
   idle.push(op);
 }
@@ -122,15 +144,23 @@ export function counters() {
   return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0 };
 }
 
-let latestId = -1;
+let latest: Operation | null = null;
+let lastTicket = 0;
+// Operations a caller may still cancel, by ticket. Ids are reused the moment an operation
+// completes, tickets never are: a cancel that comes late cannot reach an unrelated operation.
+const cancellable = new Map<number, Operation>();
 
-// The id of the most recently started operation, for a caller that may need to cancel it.
-export function latestOperationId(): number {
-  return latestId;
+// A ticket for the most recently started operation, to pass to `cancel` later.
+export function cancellableLatest(): number {
+  const op = latest!;
+  op.ticket = ++lastTicket;
+  cancellable.set(op.ticket, op);
+  return op.ticket;
 }
 
-export function cancel(id: number): void {
-  binding!.cancel(id);
+export function cancel(ticket: number): void {
+  const op = cancellable.get(ticket);
+  if (op !== undefined) binding!.cancel(op.id);
 }
 
 // ---- operations -----------------------------------------------------------------------------
@@ -167,6 +197,19 @@ export function readInto(fd: number, buffer: ArrayBufferView, offset: number, le
   op.target = buffer;
   binding!.read(op.id, fd, buffer, offset, length, position);
   return settle(op);
+}
+
+// readInto, then close(fd) whatever the read's outcome, in one submission (hard-linked SQEs):
+// for a descriptor only the shim knows, read once to the end (readFile of a file of known
+// size). Settles as Node's read-then-close does: the read's result, or the read's error, or
+// the close's error joined to it. The read is what a caller cancels (cancellableLatest).
+export function readThenClose(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+  const closeOp = acquire(Finish.AfterRead, 'close');
+  const readOp = acquire(Finish.HandOn, 'read');
+  readOp.target = buffer;
+  readOp.next = closeOp;
+  binding!.readThenClose(readOp.id, closeOp.id, fd, buffer, offset, length, position);
+  return settle(closeOp);
 }
 
 // A write of borrowed bytes: copied into ring memory now, so the caller may reuse its Buffer as

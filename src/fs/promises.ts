@@ -8,7 +8,7 @@ import { fileMode, fileOptions, openFlags, plainPath, type PathArg } from './arg
 import { fileHandleClass, isShimFileHandle } from './file-handle';
 import type { HasFd } from './whole-file';
 import { nodePromises } from './originals';
-import { handleFdClose, readFileHandle, statFlags, writeFileHandle } from './whole-file';
+import { handleFdClose, readFileHandle, readFilePath, statFlags, writeFileHandle } from './whole-file';
 import { checkAborted } from '../errors';
 import '../stats';
 
@@ -62,9 +62,7 @@ export async function readFile(path: unknown, options?: unknown): Promise<any> {
   const flags = parsed && openFlags(parsed.flag, 'r');
   if (!ring.available || p === undefined || parsed === undefined || flags === undefined) return delegate('readFile', arguments);
   countRing('readFile');
-  checkAborted(parsed.signal);
-  const handle = await openHandle(p, flags, 0o666);
-  return handleFdClose(readFileHandle(handle, parsed.encoding, parsed.signal), handle.close);
+  return readFilePath(p, flags, parsed.encoding, parsed.signal);
 }
 
 function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown): Promise<any> {
