@@ -10,11 +10,13 @@ import type { HasFd } from './whole-file';
 import { nodePromises } from './originals';
 import { handleFdClose, readFileHandle, readFilePath, statFlags, writeFileHandle } from './whole-file';
 import { checkAborted } from '../errors';
+import { copyFileOnRing, ringCopyMode } from './copy-file';
+import { mkdirRecursive } from './mkdirp';
 import '../stats';
 
 export const {
   access, cp, opendir, rm, readdir, readlink, statfs, chmod, lchmod, lchown, chown, utimes,
-  lutimes, realpath, mkdtemp, watch, constants, copyFile,
+  lutimes, realpath, mkdtemp, watch, constants,
 } = nodePromises;
 
 type Fn = (...args: any[]) => Promise<any>;
@@ -149,13 +151,28 @@ export function rmdir(path: unknown, options?: unknown): Promise<void> {
 export function mkdir(path: unknown, options?: unknown): Promise<string | undefined> {
   const p = plainPath(path);
   let mode: number | undefined;
+  let recursive = false;
   if (typeof options === 'number') mode = fileMode(options, 0o777);
   else if (options === undefined || options === null) mode = 0o777;
   else if (typeof options === 'object') {
-    const { recursive, mode: requested } = options as { recursive?: unknown; mode?: unknown };
-    if (recursive === undefined || recursive === false) mode = fileMode(requested, 0o777);
+    const { recursive: requested, mode: requestedMode } = options as { recursive?: unknown; mode?: unknown };
+    // Paths given as Buffers are split by Node as bytes: those recursive calls stay Node's.
+    if (requested === undefined || requested === false || (requested === true && typeof p === 'string')) {
+      recursive = requested === true;
+      mode = fileMode(requestedMode, 0o777);
+    }
   }
   if (!ring.available || p === undefined || mode === undefined) return delegate('mkdir', arguments);
   countRing('mkdir');
-  return ring.mkdirat(p, mode) as Promise<undefined>;
+  return recursive ? mkdirRecursive(p as string, mode) : ring.mkdirat(p, mode) as Promise<undefined>;
+}
+
+export async function copyFile(src: unknown, dest: unknown, mode?: unknown): Promise<void> {
+  const from = plainPath(src);
+  const to = plainPath(dest);
+  const copyMode = ringCopyMode(mode);
+  if (!ring.available || from === undefined || to === undefined || copyMode === undefined || !(await copyFileOnRing(from, to, copyMode))) {
+    return delegate('copyFile', arguments);
+  }
+  countRing('copyFile');
 }
