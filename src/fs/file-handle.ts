@@ -29,6 +29,16 @@ export function fileHandleClass(): (new (fd: number) => AnyHandle) | Promise<new
   return loading;
 }
 
+// Node's FileHandle `fd` accessor as it was when the class was first taken. Code that replaces
+// it (Node's own tests do, to inject close errors) expects whole-file calls on paths to go
+// through a FileHandle, as Node's do; while it is replaced, the shim's do too.
+let nodeFdAccessor: PropertyDescriptor | undefined;
+
+export function fileHandleInternalsPatched(): boolean {
+  if (nodeFdAccessor === undefined) return false;
+  return Object.getOwnPropertyDescriptor(Object.getPrototypeOf(FileHandleClass!.prototype), 'fd')?.get !== nodeFdAccessor.get;
+}
+
 export function isShimFileHandle(value: unknown): boolean {
   return FileHandleClass !== undefined && value instanceof FileHandleClass;
 }
@@ -65,6 +75,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
   const kUnref = symbolNamed(NodeFileHandle.prototype, 'kUnref');
   const kTransfer = symbolNamed(NodeFileHandle.prototype, 'messaging_transfer_symbol');
   const node = NodeFileHandle.prototype;
+  nodeFdAccessor = Object.getOwnPropertyDescriptor(node, 'fd');
   const kCloseResolve: any = Symbol('kCloseResolve');
   const kCloseReject: any = Symbol('kCloseReject');
   const kAsyncId: any = Symbol('kAsyncId');

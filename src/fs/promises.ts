@@ -5,7 +5,7 @@ import { countDelegated, countRing } from '../counters';
 import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
 import { fileMode, fileOptions, openFlags, plainPath, type PathArg } from './args';
-import { fileHandleClass, isShimFileHandle } from './file-handle';
+import { fileHandleClass, fileHandleInternalsPatched, isShimFileHandle } from './file-handle';
 import type { HasFd } from './whole-file';
 import { nodePromises } from './originals';
 import { handleFdClose, readFileHandle, readFilePath, statFlags, writeFileHandle } from './whole-file';
@@ -64,7 +64,10 @@ export async function readFile(path: unknown, options?: unknown): Promise<any> {
   const flags = parsed && openFlags(parsed.flag, 'r');
   if (!ring.available || p === undefined || parsed === undefined || flags === undefined) return delegate('readFile', arguments);
   countRing('readFile');
-  return readFilePath(p, flags, parsed.encoding, parsed.signal);
+  if (!fileHandleInternalsPatched()) return readFilePath(p, flags, parsed.encoding, parsed.signal);
+  checkAborted(parsed.signal);
+  const handle = await openHandle(p, flags, 0o666);
+  return handleFdClose(readFileHandle(handle, parsed.encoding, parsed.signal), handle.close);
 }
 
 function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown): Promise<any> {
