@@ -74,6 +74,9 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
   const kRef = symbolNamed(NodeFileHandle.prototype, 'kRef');
   const kUnref = symbolNamed(NodeFileHandle.prototype, 'kUnref');
   const kTransfer = symbolNamed(NodeFileHandle.prototype, 'messaging_transfer_symbol');
+  const kTransferList = symbolNamed(NodeFileHandle.prototype, 'messaging_transfer_list_symbol');
+  const kHandle = symbolNamed(probe, 'kHandle');
+  const NativeFileHandle = probe[kHandle].constructor as new (fd: number) => unknown;
   const node = NodeFileHandle.prototype;
   nodeFdAccessor = Object.getOwnPropertyDescriptor(node, 'fd');
   const kCloseResolve: any = Symbol('kCloseResolve');
@@ -307,8 +310,8 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
     return handle[kClosePromise];
   }
 
-  // Node calls these through its own symbols (streams, fsCall): drop the last reference by
-  // closing on the ring, and refuse transfer to a Worker, whose ring cannot adopt this fd.
+  // Node calls these through its own symbols (streams, fsCall, postMessage): drop the last
+  // reference by closing on the ring; transfer as Node's FileHandle.
   Object.defineProperties(FileHandle.prototype, {
     [kUnref]: {
       configurable: true,
@@ -323,11 +326,28 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
         }
       },
     },
+    // A Worker receives what Node's own transfer sends: a native handle owning the descriptor,
+    // deserialized there as Node's FileHandle. The native handle is made only once the transfer
+    // is known to be allowed, because it closes its descriptor when collected.
+    [kTransferList]: {
+      configurable: true,
+      writable: true,
+      value: function transferList(this: AnyHandle): unknown[] {
+        if (this[kClosePromise] || this[kRefs] > 1) throw new DOMException('Cannot transfer FileHandle while in use', 'DataCloneError');
+        this[kHandle] = new NativeFileHandle(this[kFd]);
+        return [this[kHandle]];
+      },
+    },
     [kTransfer]: {
       configurable: true,
       writable: true,
-      value: function transfer(): never {
-        throw new DOMException('Cannot transfer a uring-shim FileHandle', 'DataCloneError');
+      value: function transfer(this: AnyHandle): unknown {
+        const handle = this[kHandle];
+        this[kFd] = -1;
+        this[kHandle] = null;
+        this[kRefs] = 0;
+        closeOnCollect.unregister(this);
+        return { data: { handle }, deserializeInfo: 'internal/fs/promises:FileHandle' };
       },
     },
   });
