@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ring.h"
+#include "syscall_fallback.h"
 
 namespace {
 
@@ -213,6 +214,12 @@ Napi::Value Counters(const Napi::CallbackInfo& info) {
   out.Set("completions", ring->counters().completions);
   out.Set("largestBatch", ring->counters().largestBatch);
   out.Set("inFlight", static_cast<double>(ring->inFlight()));
+  out.Set("servedByThreadpool", ring->counters().servedByThreadpool);
+  Napi::Array refused = Napi::Array::New(env);
+  for (size_t code = 0, i = 0; code < static_cast<size_t>(OpCode::kCount); ++code) {
+    if (ring->Refused(static_cast<OpCode>(code))) refused.Set(static_cast<uint32_t>(i++), OpCodeName(static_cast<OpCode>(code)));
+  }
+  out.Set("refusedByKernel", refused);
   return out;
 }
 

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+
+#include "syscall_fallback.h"
 
 namespace {
 constexpr uint64_t kInternal = 1ULL << 63;  // user_data of our own cancel SQEs
@@ -14,6 +17,7 @@ constexpr unsigned kCqEntries = 4096;
 constexpr size_t kSlotSize = 16 * 1024;
 constexpr uint32_t kSlotCount = 128;
 constexpr int kTeardownWaitMs = 10000;
+constexpr unsigned kNopInjectResult = 1U << 0;  // IORING_NOP_INJECT_RESULT (6.7), not in liburing 2.3
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
@@ -69,6 +73,17 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
     io_uring_free_probe(probe);
   }
 
+  // Fault injection for tests: the kernel itself answers EOPNOTSUPP for the named kinds (a NOP
+  // that injects the result), so the whole refusal path runs as it would on a real refusal.
+  if (const char* names = std::getenv("URING_SHIM_TEST_REFUSE")) {
+    for (const char* p = names; *p != '\0';) {
+      size_t length = std::strcspn(p, ",");
+      OpCode code = OpCodeNamed(p, length);
+      if (code != OpCode::kCount) injectRefusal_[static_cast<size_t>(code)] = true;
+      p += length + (p[length] == ',');
+    }
+  }
+
   eventFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (eventFd_ < 0) return -errno;
   if ((rc = io_uring_register_eventfd(&ring_, eventFd_)) < 0) return rc;
@@ -119,7 +134,8 @@ bool Ring::TakeSqes(uint32_t id) {
     if (io_uring_sq_space_left(&ring_) < needed) return false;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  PrepareSqe(sqe, op, id);
+  if (injectRefusal_[static_cast<size_t>(op.code)] && op.linked == kNoLink) PrepareRefusal(sqe, id);
+  else PrepareSqe(sqe, op, id);
   if (op.linked != kNoLink) {
     sqe->flags |= IOSQE_IO_HARDLINK;
     PrepareSqe(io_uring_get_sqe(&ring_), OpAt(op.linked), op.linked);
@@ -130,8 +146,51 @@ bool Ring::TakeSqes(uint32_t id) {
 }
 
 void Ring::Submit(uint32_t id) {
-  if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
+  if (Refused(OpAt(id).code)) RunOnThreadpool(id, false);
+  else if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
   UpdateLoopRef();
+}
+
+void Ring::PrepareRefusal(io_uring_sqe* sqe, uint32_t id) {
+  io_uring_prep_nop(sqe);
+  sqe->rw_flags = kNopInjectResult;
+  sqe->len = static_cast<uint32_t>(-EOPNOTSUPP);
+  io_uring_sqe_set_data64(sqe, id);
+}
+
+void Ring::RunOnThreadpool(uint32_t id, bool refusedByRing) {
+  Op& op = OpAt(id);
+  auto* job = new PoolJob{{}, this, id, &op, op.linked == kNoLink ? nullptr : &OpAt(op.linked), refusedByRing};
+  job->req.data = job;
+  ++poolJobs_;
+  ++poolUnfinished_;
+  uv_queue_work(loop_, &job->req, OnPoolWork, OnPoolDone);
+}
+
+// On a threadpool thread: touches only the op records (which never move) and the memory JS
+// pinned for them, exactly as the kernel would have.
+void Ring::OnPoolWork(uv_work_t* req) {
+  auto* job = static_cast<PoolJob*>(req->data);
+  job->result = RunAsSyscall(*job->op);
+  if (job->linked != nullptr) job->linkedResult = RunAsSyscall(*job->linked);
+  --job->ring->poolUnfinished_;
+}
+
+void Ring::OnPoolDone(uv_work_t* req, int status) {
+  auto* job = static_cast<PoolJob*>(req->data);
+  Ring* self = job->ring;
+  if (status == UV_ECANCELED) --self->poolUnfinished_;
+  --self->poolJobs_;
+  if (!self->tornDown_ && status == 0) {
+    // Remember the kind only when the system call did what the ring would not.
+    if (job->refusedByRing && !RefusedByRing(job->result)) self->refused_[static_cast<size_t>(job->op->code)] = true;
+    ++self->counters_.servedByThreadpool;
+    self->ready_.emplace_back(job->id, job->result);
+    if (job->linked != nullptr) self->ready_.emplace_back(job->op->linked, job->linkedResult);
+    self->Drain();
+  }
+  delete job;
+  if (self->tornDown_) self->DeleteWhenIdle();
 }
 
 void Ring::SubmitLinked(uint32_t first, uint32_t then) {
@@ -148,7 +207,7 @@ void Ring::Cancel(uint32_t id) {
     if (op.linked != kNoLink) *queued = op.linked;
     else backlog_.erase(queued);
     op.linked = kNoLink;
-    cancelledBeforeSubmit_.push_back(id);
+    ready_.emplace_back(id, -ECANCELED);
     return;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
@@ -182,10 +241,13 @@ void Ring::Drain() {
   }
   for (;;) {
     uint32_t n = 0;
-    while (n < kBatch && !cancelledBeforeSubmit_.empty()) {
-      completions_[2 * n] = static_cast<int32_t>(cancelledBeforeSubmit_.back());
-      completions_[2 * n + 1] = -ECANCELED;
-      cancelledBeforeSubmit_.pop_back();
+    while (n < kBatch && !ready_.empty()) {
+      auto [id, res] = ready_.front();
+      ready_.pop_front();
+      Op& op = OpAt(id);
+      if (op.code == OpCode::kStatx && res >= 0) StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
+      completions_[2 * n] = static_cast<int32_t>(id);
+      completions_[2 * n + 1] = res;
       ++n;
     }
     unsigned head;
@@ -198,6 +260,11 @@ void Ring::Drain() {
       uint64_t id = cqe->user_data;
       if (id & kInternal) continue;
       Op& op = OpAt(static_cast<uint32_t>(id));
+      // A hard-linked head's partner has already run on the result: only a lone op is retried.
+      if (RefusedByRing(cqe->res) && op.linked == kNoLink) {
+        RunOnThreadpool(static_cast<uint32_t>(id), true);
+        continue;
+      }
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
         StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
       }
@@ -240,7 +307,7 @@ bool Ring::DeliverToJs(uint32_t count) {
 }
 
 void Ring::UpdateLoopRef() {
-  bool wanted = inflight_ > 0 || !backlog_.empty() || !cancelledBeforeSubmit_.empty();
+  bool wanted = inflight_ > 0 || !backlog_.empty() || !ready_.empty();
   if (wanted == loopRef_ || handlesOpen_ == 0) return;
   loopRef_ = wanted;
   auto* handle = reinterpret_cast<uv_handle_t*>(&poll_);
@@ -319,9 +386,10 @@ void Ring::Teardown() {
   resource_.Reset();
   asyncContext_.reset();
   backlog_.clear();
-  cancelledBeforeSubmit_.clear();
+  ready_.clear();
+  tornDown_ = true;
   if (ringReady_) {
-    if (inflight_ > 0) {
+    if (inflight_ > 0 || poolUnfinished_ > 0) {
       if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) {
         io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
         io_uring_sqe_set_data64(sqe, kInternal);
@@ -329,7 +397,7 @@ void Ring::Teardown() {
       }
       io_uring_submit(&ring_);
       uint64_t start = uv_hrtime();
-      while (inflight_ > 0 && uv_hrtime() - start < kTeardownWaitMs * 1000000ULL) {
+      while ((inflight_ > 0 || poolUnfinished_ > 0) && uv_hrtime() - start < kTeardownWaitMs * 1000000ULL) {
         __kernel_timespec wait{0, 100 * 1000000};
         io_uring_cqe* cqe;
         if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
@@ -355,8 +423,15 @@ void Ring::Teardown() {
 
 void Ring::OnHandleClosed(uv_handle_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
-  if (--self->handlesOpen_ > 0) return;
-  close(self->eventFd_);
-  if (self->cleanupHook_ != nullptr) napi_remove_async_cleanup_hook(self->cleanupHook_);
-  delete self;
+  --self->handlesOpen_;
+  self->DeleteWhenIdle();
+}
+
+// The ring goes once its handles are closed and every threadpool job's after-work callback has
+// run (the environment keeps its loop turning until this cleanup hook is removed).
+void Ring::DeleteWhenIdle() {
+  if (handlesOpen_ > 0 || poolJobs_ > 0) return;
+  close(eventFd_);
+  if (cleanupHook_ != nullptr) napi_remove_async_cleanup_hook(cleanupHook_);
+  delete this;
 }

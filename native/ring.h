@@ -9,6 +9,8 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -24,6 +26,7 @@ class Ring {
     double enters = 0;
     double completions = 0;
     double largestBatch = 0;
+    double servedByThreadpool = 0;  // ops the kernel's io_uring refused, run as system calls
   };
 
   // Returns nullptr and sets `error` (e.g. "io_uring_setup: EPERM") when the kernel refuses.
@@ -43,6 +46,9 @@ class Ring {
   const Counters& counters() const { return counters_; }
   uint32_t inFlight() const { return inflight_ + backlog_.size(); }
   unsigned setupFlags() const { return setupFlags_; }
+  // Op kinds this kernel's io_uring refused where the system call worked: from then on they go
+  // straight to the threadpool.
+  bool Refused(OpCode code) const { return refused_[static_cast<size_t>(code)]; }
   Napi::Object Exports(Napi::Env env);
 
  private:
@@ -62,6 +68,24 @@ class Ring {
   bool DeliverToJs(uint32_t count);
   void UpdateLoopRef();
   void Teardown();
+  void DeleteWhenIdle();
+
+  // Per-op fallback: an op the ring refused runs as its system call on libuv's threadpool and
+  // its result joins the next batch like any completion (syscall_fallback.h).
+  struct PoolJob {
+    uv_work_t req;
+    Ring* ring;
+    uint32_t id;
+    Op* op;
+    Op* linked;           // run right after `op`, whatever its result (a hard-linked close)
+    bool refusedByRing;   // false: sent here directly because the kind is already known refused
+    int result = 0;
+    int linkedResult = 0;
+  };
+  void RunOnThreadpool(uint32_t id, bool refusedByRing);
+  static void OnPoolWork(uv_work_t* req);
+  static void OnPoolDone(uv_work_t* req, int status);
+  void PrepareRefusal(io_uring_sqe* sqe, uint32_t id);
 
   napi_env env_ = nullptr;
   io_uring ring_{};
@@ -81,7 +105,15 @@ class Ring {
   static constexpr uint32_t kChunk = 1024;
   std::vector<std::unique_ptr<Op[]>> ops_;
   std::deque<uint32_t> backlog_;
-  std::vector<uint32_t> cancelledBeforeSubmit_;
+  // Completions that did not come through the CQ: ops cancelled before they were submitted,
+  // ops served by the threadpool. Delivered first in the next batch, in order.
+  std::deque<std::pair<uint32_t, int32_t>> ready_;
+  static constexpr size_t kOpKinds = static_cast<size_t>(OpCode::kCount);
+  std::array<bool, kOpKinds> refused_{};
+  std::array<bool, kOpKinds> injectRefusal_{};  // URING_SHIM_TEST_REFUSE: the kernel's answer, on request
+  uint32_t poolJobs_ = 0;                       // queued, their after-work callback not yet run
+  std::atomic<uint32_t> poolUnfinished_{0};     // queued, their system call not yet returned
+  bool tornDown_ = false;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
 

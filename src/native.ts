@@ -17,6 +17,17 @@ export interface RingInfo {
   opcodes: number[];
 }
 
+export interface RingCounters {
+  enters: number;
+  completions: number;
+  largestBatch: number;
+  inFlight: number;
+  // Operations this kernel's io_uring refused (EINVAL/EOPNOTSUPP) that ran as system calls on
+  // the threadpool, and the kinds now sent there directly.
+  servedByThreadpool: number;
+  refusedByKernel: string[];
+}
+
 export interface Binding {
   init(onCompletions: (count: number) => void): RingInfo | { error: string };
   openat(id: number, path: string | Buffer, flags: number, mode: number): void;
@@ -35,7 +46,7 @@ export interface Binding {
   linkat(id: number, existing: string | Buffer, newPath: string | Buffer): void;
   symlinkat(id: number, target: string | Buffer, path: string | Buffer): void;
   cancel(id: number): void;
-  counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
+  counters(): RingCounters;
 }
 
 // Kernel opcodes we check in the probe (include/uapi/linux/io_uring.h).

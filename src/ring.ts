@@ -5,7 +5,7 @@
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
 // allocates only the promise the caller asked for.
 import { aggregateTwoErrors, uvException } from './errors';
-import { startRing, type Binding, type RingInfo } from './native';
+import { startRing, type Binding, type RingCounters, type RingInfo } from './native';
 import { makeStats } from './stats-object';
 
 // What to do with a result. Memory the kernel used directly stays referenced by `target` until
@@ -140,8 +140,8 @@ export function supports(opcode: number): boolean {
   return info !== null && info.opcodes.includes(opcode);
 }
 
-export function counters() {
-  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0 };
+export function counters(): RingCounters {
+  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, servedByThreadpool: 0, refusedByKernel: [] };
 }
 
 let latest: Operation | null = null;

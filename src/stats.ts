@@ -5,18 +5,15 @@ import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { delegatedCalls, ringCalls } from './counters';
 import * as ring from './ring';
+import type { RingCounters } from './native';
 
-export interface ShimStats {
+export interface ShimStats extends RingCounters {
   backend: 'io_uring' | 'node';
   fallbackReason: string | null;
   setupFlags: string[];
   buffersRegistered: boolean;
   ring: Record<string, number>;
   delegated: Record<string, number>;
-  enters: number;
-  completions: number;
-  largestBatch: number;
-  inFlight: number;
 }
 
 export function stats(): ShimStats {
@@ -28,10 +25,7 @@ export function stats(): ShimStats {
     buffersRegistered: ring.ringInfo?.arenaRegistered ?? false,
     ring: { ...ringCalls },
     delegated: { ...delegatedCalls },
-    enters: counters.enters,
-    completions: counters.completions,
-    largestBatch: counters.largestBatch,
-    inFlight: counters.inFlight,
+    ...counters,
   };
 }
 

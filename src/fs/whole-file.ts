@@ -6,11 +6,14 @@
 import { constants } from 'node:fs';
 import { AbortError, aggregateTwoErrors, checkAborted, nodeError } from '../errors';
 import * as ring from '../ring';
+import { nodePromises } from './originals';
 
 const kIoMaxLength = 2 ** 31 - 1;
 const kReadFileUnknownBufferLength = 64 * 1024;
 const kWriteFileMaxChunkSize = 512 * 1024;
 const ECANCELED = 125;
+const EINVAL = 22;
+const EOPNOTSUPP = 95;
 
 // Operations in flight per signal. A signal gets one shared 'abort' listener while it has any,
 // so that many operations sharing a signal do not trip MaxListenersExceededWarning (Node adds
@@ -100,7 +103,16 @@ export async function readFilePath(path: string | Buffer, flags: number, encodin
   const size = await sizing;
   if (size === unknown || signal?.aborted) return handleFdClose(readFileHandle({ fd }, encoding, signal), () => ring.close(fd));
   const buffer = Buffer.allocUnsafeSlow(size);
-  const bytesRead = await abortable(signal, () => ring.readThenClose(fd, buffer, 0, size, -1));
+  let bytesRead: number;
+  try {
+    bytesRead = await abortable(signal, () => ring.readThenClose(fd, buffer, 0, size, -1));
+  } catch (error) {
+    // A read the ring refused cannot be retried on its own: the linked close has run. Node
+    // reads the file afresh, with Node's result or Node's error.
+    const errno = (error as NodeJS.ErrnoException).errno;
+    if (errno !== -EINVAL && errno !== -EOPNOTSUPP) throw error;
+    return nodePromises.readFile(path, { flag: flags, encoding, signal });
+  }
   const data = bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
   return encoding ? data.toString(encoding) : data;
 }

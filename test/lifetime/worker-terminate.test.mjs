@@ -33,11 +33,17 @@ function next() {
 next();
 `;
 
-t.test('30 Workers terminated mid-flight', async (t) => {
-  const result = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 90_000 });
+function terminateThirty(t, env) {
+  const result = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 90_000, env: { ...process.env, ...env } });
   t.equal(result.signal, null, `not killed by a signal (${result.stderr.slice(0, 500)})`);
   t.equal(result.status, 0, 'the process exits normally');
   const report = JSON.parse(result.stdout.trim().split('\n').pop());
   t.equal(report.exited, 30, 'every Worker exited');
   t.equal(report.after, report.before, 'descriptors back where they started');
-});
+}
+
+t.test('30 Workers terminated mid-flight', async (t) => terminateThirty(t, {}));
+
+// Refused kinds run as system calls on the threadpool: teardown waits for those too.
+t.test('30 Workers terminated mid-flight, reads and stats served by the threadpool', async (t) =>
+  terminateThirty(t, { URING_SHIM_TEST_REFUSE: 'read,statx' }));
