@@ -60,3 +60,22 @@ export function nodeError(Base: ErrorConstructor | RangeErrorConstructor | TypeE
   if (typeof error.stack === 'string') error.stack = error.stack.replace(`${error.name}:`, `${error.name} [${code}]:`);
   return error;
 }
+
+// Matches aggregateTwoErrors in Node's lib/internal/errors.js.
+export function aggregateTwoErrors(innerError: any, outerError: any): any {
+  if (innerError && outerError && innerError !== outerError) {
+    if (Array.isArray(outerError.errors)) {
+      outerError.errors.push(innerError);
+      return outerError;
+    }
+    const error: any = new AggregateError([outerError, innerError], outerError.message);
+    error.code = outerError.code;
+    return error;
+  }
+  return innerError || outerError;
+}
+
+// Matches ERR_FS_FILE_TOO_LARGE.
+export function fileTooLargeError(size: number): Error {
+  return nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+}

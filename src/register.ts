@@ -1,10 +1,13 @@
 // `node --require uring-shim/register` (or --import, or NODE_OPTIONS): installs the ring-backed
-// functions over Node's own, in place, so every `require('fs').promises`,
+// functions over Node's own, in place, so every `require('fs')`, `require('fs').promises`,
 // `require('fs/promises')` and -- after syncBuiltinESMExports -- every ESM named import sees
-// them. Idempotent; prints nothing; adds no globals. Synchronous fs stays Node's.
+// them. `fs.promises` stays the very `fs/promises` object. Idempotent; prints nothing; adds no
+// globals. Synchronous fs stays Node's.
 import { syncBuiltinESMExports } from 'node:module';
+import * as fsModule from 'node:fs';
 import * as fsPromisesModule from 'node:fs/promises';
 import * as shim from './fs/promises';
+import { callbackApi } from './fs/callback';
 
 const installed = Symbol.for('uring-shim.registered');
 const ringBacked = [
@@ -15,6 +18,7 @@ const ringBacked = [
 const target = fsPromisesModule as unknown as Record<string, unknown> & { [installed]?: boolean };
 if (!target[installed]) {
   for (const name of ringBacked) target[name] = shim[name];
+  Object.assign(fsModule, callbackApi);
   Object.defineProperty(target, installed, { value: true });
   syncBuiltinESMExports();
 }

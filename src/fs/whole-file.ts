@@ -4,11 +4,11 @@
 // a file of known size is read with one operation into a Buffer the shim allocated (the kernel
 // writes straight into it), where Node reads it 512 KiB at a time.
 import { constants } from 'node:fs';
-import { AbortError, checkAborted, nodeError } from '../errors';
+import { AbortError, aggregateTwoErrors, checkAborted, fileTooLargeError } from '../errors';
 import * as ring from '../ring';
 
-const kIoMaxLength = 2 ** 31 - 1;
-const kReadFileUnknownBufferLength = 64 * 1024;
+export const kIoMaxLength = 2 ** 31 - 1;
+export const kReadFileUnknownBufferLength = 64 * 1024;
 const kWriteFileMaxChunkSize = 512 * 1024;
 const ECANCELED = 125;
 
@@ -60,7 +60,7 @@ export async function readFileHandle(handle: HasFd, encoding: BufferEncoding | u
   const stats = await ring.statx('fstat', handle.fd, '', AT_EMPTY_PATH, false);
   checkAborted(signal);
   const size = (stats.mode & constants.S_IFMT) === constants.S_IFREG ? stats.size as number : 0;
-  if (size > kIoMaxLength) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+  if (size > kIoMaxLength) throw fileTooLargeError(size);
   let buffer: Buffer;
   if (size > 0) {
     buffer = Buffer.allocUnsafeSlow(size);
@@ -106,20 +106,6 @@ export async function writeFileHandle(handle: HasFd, data: ArrayBufferView, sign
 
 const AT_EMPTY_PATH = 0x1000;
 export const statFlags = { stat: 0, lstat: 0x100 /* AT_SYMLINK_NOFOLLOW */, fstat: AT_EMPTY_PATH };
-
-// Matches aggregateTwoErrors in Node's lib/internal/errors.js.
-function aggregateTwoErrors(innerError: any, outerError: any): any {
-  if (innerError && outerError && innerError !== outerError) {
-    if (Array.isArray(outerError.errors)) {
-      outerError.errors.push(innerError);
-      return outerError;
-    }
-    const error: any = new AggregateError([outerError, innerError], outerError.message);
-    error.code = outerError.code;
-    return error;
-  }
-  return innerError || outerError;
-}
 
 // Matches handleFdClose: the operation's result once the handle is closed; with two errors,
 // both, the operation's first.

@@ -1,0 +1,118 @@
+// fs.writeFile and fs.appendFile on the ring, step for step as Node's writeFile and writeAll
+// (lib/fs.js): open, writes from the current position until everything is written, fsync when
+// `flush`, close, then the callback. The signal is checked before each write, as Node checks it.
+// A descriptor given by the caller is written from its current position and left open.
+import { countRing } from '../../counters';
+import { AbortError, aggregateTwoErrors } from '../../errors';
+import * as ring from '../../ring';
+import { fileMode, fileOptions, openFlags, plainPath } from '../args';
+import { delegate } from './delegate';
+
+class WriteAllContext {
+  fd = -1;
+  offset = 0;
+  length: number;
+  error: Error | null = null;
+  constructor(
+    readonly isUserFd: boolean,
+    readonly buffer: ArrayBufferView,
+    // Bytes the shim encoded itself: the kernel may read them where they are.
+    readonly owned: boolean,
+    readonly signal: AbortSignal | undefined,
+    readonly flush: boolean,
+    readonly callback: ring.Callback,
+  ) {
+    this.length = buffer.byteLength;
+  }
+}
+
+function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unknown, data: unknown, options: unknown, callback: unknown): void {
+  const cb = callback || options;
+  const parsed = fileOptions(typeof options === 'function' ? undefined : options);
+  const flags = parsed && openFlags(parsed.flag, api === 'writeFile' ? 'w' : 'a');
+  const mode = parsed && fileMode(parsed.mode, 0o666);
+  const isUserFd = typeof path === 'number' && (path | 0) === path;
+  const p = isUserFd ? undefined : plainPath(path);
+  if (!ring.available || typeof cb !== 'function' || parsed === undefined || flags === undefined || mode === undefined ||
+      !(typeof data === 'string' || ArrayBuffer.isView(data)) || (isUserFd ? (path as number) < 0 : p === undefined)) {
+    return delegate(api, args);
+  }
+  countRing(api);
+  const owned = typeof data === 'string';
+  const bytes = owned ? Buffer.from(data, parsed.encoding || 'utf8') : data as ArrayBufferView;
+  const context = new WriteAllContext(isUserFd, bytes, owned, parsed.signal, parsed.flush, cb as ring.Callback);
+  if (isUserFd) {
+    context.fd = path as number;
+    writeAll(context);
+    return;
+  }
+  if (parsed.signal?.aborted) {
+    (cb as ring.Callback)(new AbortError(undefined, { cause: parsed.signal.reason }));
+    return;
+  }
+  ring.openat(p!, flags, mode, afterOpen, context);
+}
+
+export function writeFile(path: unknown, data: unknown, options: unknown, callback: unknown): void {
+  writeLike('writeFile', arguments, path, data, options, callback);
+}
+
+export function appendFile(path: unknown, data: unknown, options: unknown, callback: unknown): void {
+  writeLike('appendFile', arguments, path, data, options, callback);
+}
+
+function afterOpen(this: WriteAllContext, error: Error | null, fd?: number): void {
+  if (error) {
+    const { callback } = this;
+    callback(error);
+    return;
+  }
+  this.fd = fd!;
+  writeAll(this);
+}
+
+function writeAll(context: WriteAllContext): void {
+  const { signal } = context;
+  if (signal?.aborted) return fail(context, new AbortError(undefined, { cause: signal.reason }));
+  const { fd, buffer, offset, length } = context;
+  if (context.owned) ring.writeOwned(fd, buffer, offset, length, -1, afterWrite, context);
+  else ring.write(fd, buffer, offset, length, -1, afterWrite, context);
+}
+
+function afterWrite(this: WriteAllContext, error: Error | null, written?: number): void {
+  if (error) return fail(this, error);
+  if (written === this.length) {
+    if (this.flush) ring.fsync('fsync', this.fd, afterSync, this);
+    else succeed(this);
+    return;
+  }
+  this.offset += written!;
+  this.length -= written!;
+  writeAll(this);
+}
+
+function afterSync(this: WriteAllContext, error: Error | null): void {
+  if (error) fail(this, error);
+  else succeed(this);
+}
+
+function succeed(context: WriteAllContext): void {
+  if (context.isUserFd) context.callback.call(undefined, null);
+  else ring.close(context.fd, context.callback);
+}
+
+// The operation's error, after closing a descriptor the shim opened (both errors if that
+// fails too).
+function fail(context: WriteAllContext, error: Error): void {
+  if (context.isUserFd) {
+    context.callback.call(undefined, error);
+    return;
+  }
+  context.error = error;
+  ring.close(context.fd, afterFailedClose, context);
+}
+
+function afterFailedClose(this: WriteAllContext, closeError: Error | null): void {
+  const { callback } = this;
+  callback(aggregateTwoErrors(closeError, this.error));
+}
