@@ -4,7 +4,7 @@ import * as ring from '../../ring';
 import { aggregateTwoErrors } from '../../errors';
 import { IORING_OP_FTRUNCATE } from '../../native';
 import { isFd, isIntegerAtLeast, openFlags, plainPath } from '../args';
-import { delegate } from './delegate';
+import { delegate, replacedOnFs } from './delegate';
 
 function ringTruncates(): boolean {
   return ring.available && ring.supports(IORING_OP_FTRUNCATE);
@@ -43,10 +43,16 @@ export function truncate(path: unknown, len: unknown, callback: unknown): void {
   countRing('truncate');
   const done = cb as ring.Callback;
   const size = Math.max(0, length);
-  ring.openat(p, openFlags('r+', 'r+')!, 0o666, (openError, fd: number) => {
+  const afterOpen = (openError: Error | null, fd?: number) => {
     if (openError) return done(openError);
-    ring.ftruncate(fd, size, (truncateError) => {
-      ring.close(fd, (closeError) => done(aggregateTwoErrors(closeError, truncateError)));
+    ring.ftruncate(fd!, size, (truncateError) => {
+      const afterClose = (closeError: Error | null) => done(aggregateTwoErrors(closeError, truncateError));
+      const userClose = replacedOnFs('close');
+      if (userClose) userClose(fd, afterClose);
+      else ring.close(fd!, afterClose);
     });
-  });
+  };
+  const userOpen = replacedOnFs('open');
+  if (userOpen) userOpen(path, 'r+', afterOpen);
+  else ring.openat(p, openFlags('r+', 'r+')!, 0o666, afterOpen);
 }

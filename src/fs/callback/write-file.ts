@@ -6,7 +6,7 @@ import { countRing } from '../../counters';
 import { AbortError, aggregateTwoErrors } from '../../errors';
 import * as ring from '../../ring';
 import { fileMode, fileOptions, openFlags, plainPath } from '../args';
-import { delegate } from './delegate';
+import { delegate, replacedOnFs } from './delegate';
 
 class WriteAllContext {
   fd = -1;
@@ -50,7 +50,9 @@ function writeLike(api: 'writeFile' | 'appendFile', args: IArguments, path: unkn
     (cb as ring.Callback)(new AbortError(undefined, { cause: parsed.signal.reason }));
     return;
   }
-  ring.openat(p!, flags, mode, afterOpen, context);
+  const userOpen = replacedOnFs('open');
+  if (userOpen) userOpen(path, parsed.flag ?? (api === 'writeFile' ? 'w' : 'a'), parsed.mode, (error: Error | null, fd?: number) => afterOpen.call(context, error, fd));
+  else ring.openat(p!, flags, mode, afterOpen, context);
 }
 
 export function writeFile(path: unknown, data: unknown, options: unknown, callback: unknown): void {
@@ -75,20 +77,28 @@ function writeAll(context: WriteAllContext): void {
   const { signal } = context;
   if (signal?.aborted) return fail(context, new AbortError(undefined, { cause: signal.reason }));
   const { fd, buffer, offset, length } = context;
-  if (context.owned) ring.writeOwned(fd, buffer, offset, length, -1, afterWrite, context);
+  const userWrite = replacedOnFs('write');
+  if (userWrite) userWrite(fd, buffer, offset, length, null, (error: Error | null, written?: number) => afterWrite.call(context, error, written));
+  else if (context.owned) ring.writeOwned(fd, buffer, offset, length, -1, afterWrite, context);
   else ring.write(fd, buffer, offset, length, -1, afterWrite, context);
 }
 
 function afterWrite(this: WriteAllContext, error: Error | null, written?: number): void {
   if (error) return fail(this, error);
   if (written === this.length) {
-    if (this.flush) ring.fsync('fsync', this.fd, afterSync, this);
+    if (this.flush) sync(this);
     else succeed(this);
     return;
   }
   this.offset += written!;
   this.length -= written!;
   writeAll(this);
+}
+
+function sync(context: WriteAllContext): void {
+  const userFsync = replacedOnFs('fsync');
+  if (userFsync) userFsync(context.fd, (error: Error | null) => afterSync.call(context, error));
+  else ring.fsync('fsync', context.fd, afterSync, context);
 }
 
 function afterSync(this: WriteAllContext, error: Error | null): void {
@@ -98,7 +108,13 @@ function afterSync(this: WriteAllContext, error: Error | null): void {
 
 function succeed(context: WriteAllContext): void {
   if (context.isUserFd) context.callback.call(undefined, null);
-  else ring.close(context.fd, context.callback);
+  else closeFd(context.fd, context.callback);
+}
+
+function closeFd(fd: number, callback: ring.Callback, context?: WriteAllContext): void {
+  const userClose = replacedOnFs('close');
+  if (userClose) userClose(fd, context ? (error: Error | null) => callback.call(context, error) : callback);
+  else ring.close(fd, callback, context);
 }
 
 // The operation's error, after closing a descriptor the shim opened (both errors if that
@@ -109,7 +125,7 @@ function fail(context: WriteAllContext, error: Error): void {
     return;
   }
   context.error = error;
-  ring.close(context.fd, afterFailedClose, context);
+  closeFd(context.fd, afterFailedClose, context);
 }
 
 function afterFailedClose(this: WriteAllContext, closeError: Error | null): void {
