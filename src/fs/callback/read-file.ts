@@ -57,11 +57,8 @@ function startOnUserFd(context: ReadFileContext, fd: number): void {
 }
 
 function afterOpen(this: ReadFileContext, error: Error | null, fd?: number): void {
-  if (error) {
-    const { callback } = this;
-    callback(error);
-    return;
-  }
+  // Node calls this one as a method of its context object, so `this` is that object.
+  if (error) return this.callback(error);
   this.fd = fd!;
   ring.statx('fstat', fd!, '', statFlags.fstat, false, afterStat, this);
 }
