@@ -5,6 +5,7 @@
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
 // allocates only the promise the caller asked for -- or nothing at all in callback mode: given a
 // callback, an operation reports to it directly, Node-style, with no promise in between.
+import { AsyncResource } from 'node:async_hooks';
 import { uvException } from './errors';
 import { startRing, type Binding, type RingInfo } from './native';
 import { makeStats } from './stats-object';
@@ -38,6 +39,10 @@ class Operation {
   // read/write/readv/writev report `(err, bytes, buffer)` as Node's wrappers do; this is that
   // third argument (the caller's buffer, string or array), or `noThird`.
   third: unknown = noThird;
+  // A user's callback runs in the async context of the call that started the operation (so
+  // AsyncLocalStorage stores and async_hooks see what they see under Node, whose request
+  // objects are async resources of this very type).
+  scope: AsyncResource | null = null;
   constructor(id: number) {
     this.id = id;
   }
@@ -94,9 +99,12 @@ function complete(op: Operation, res: number, index: number): void {
     case Finish.FreeSlot: freeSlots.push(op.slot); value = res; break;
   }
   const error = res < 0 ? uvException(res, op.syscall, op.path, op.dest) : undefined;
-  const { callback, receiver, third } = op;
+  const { callback, receiver, third, scope } = op;
   release(op);
-  if (callback !== null) report(callback, receiver, error, value, third);
+  if (callback !== null) {
+    if (scope === null) report(callback, receiver, error, value, third);
+    else scope.runInAsyncScope(report, undefined, callback, receiver, error, value, third);
+  }
   else if (error !== undefined) reject(error);
   else resolve(value);
 }
@@ -132,17 +140,20 @@ function release(op: Operation): void {
   op.callback = null;
   op.receiver = undefined;
   op.third = noThird;
+  op.scope = null;
   idle.push(op);
 }
 
 // Where an operation reports: a new promise, or the callback the caller gave (then nothing is
-// returned, and nothing allocated). `third` is what a transfer's callback gets back as its
-// third argument (the buffer, string or array the caller passed).
+// returned). `third` is what a transfer's callback gets back as its third argument (the buffer,
+// string or array the caller passed). A callback with a `receiver` is one of the shim's own
+// steps, called directly; without one it is a user's, called in the caller's async context.
 function settle<T>(op: Operation, callback?: Callback, receiver?: unknown, third: unknown = noThird): Promise<T> | void {
   if (callback !== undefined) {
     op.callback = callback;
     op.receiver = receiver;
     op.third = third;
+    if (receiver === undefined) op.scope = new AsyncResource('FSREQCALLBACK');
     return undefined;
   }
   return new Promise<T>((resolve, reject) => {

@@ -160,6 +160,33 @@ t.test('thousands of concurrent operations give Node\'s results', async (t) => {
   t.strictSame(differing, [], 'every file has Node\'s bytes');
 });
 
+t.test('callbacks run in the caller\'s async context (AsyncLocalStorage), as Node\'s do', async (t) => {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const als = new AsyncLocalStorage();
+  const d = tmpDir(t);
+  fs.writeFileSync(`${d}/f.txt`, 'hello');
+  const calls = {
+    stat: (f, cb) => f.stat(`${d}/f.txt`, cb),
+    'stat ENOENT': (f, cb) => f.stat(`${d}/missing`, cb),
+    open: (f, cb) => f.open(`${d}/f.txt`, (e, fd) => { fs.closeSync(fd); cb(e); }),
+    read: (f, cb) => { const fd = fs.openSync(`${d}/f.txt`); f.read(fd, Buffer.alloc(2), 0, 2, 0, (e) => { fs.closeSync(fd); cb(e); }); },
+    readFile: (f, cb) => f.readFile(`${d}/f.txt`, cb),
+    'readFile ENOENT': (f, cb) => f.readFile(`${d}/missing`, cb),
+    writeFile: (f, cb) => f.writeFile(`${d}/w.txt`, 'x', cb),
+    'writeFile fd': (f, cb) => { const fd = fs.openSync(`${d}/w2.txt`, 'w'); f.writeFile(fd, 'x', (e) => { fs.closeSync(fd); cb(e); }); },
+    truncate: (f, cb) => f.truncate(`${d}/w.txt`, 0, cb),
+    mkdir: (f, cb) => f.mkdir(`${d}/m`, (e) => f.rmdir(`${d}/m`, () => cb(e))),
+  };
+  for (const [name, call] of Object.entries(calls)) {
+    const seen = {};
+    for (const [impl, f] of [['node', fs], ['shim', shimFs]]) {
+      seen[impl] = await new Promise((resolve) => als.run({ impl, name }, () => call(f, () => resolve(als.getStore()))));
+    }
+    t.strictSame(seen.node, { impl: 'node', name }, `${name}: Node's callback sees the caller's store`);
+    t.strictSame(seen.shim, { impl: 'shim', name }, `${name}: the shim's too`);
+  }
+});
+
 t.test('the ring carried the calls', { skip: ringOn ? false : 'ring not available' }, async (t) => {
   const d = tmpDir(t);
   const before = stats();

@@ -4,6 +4,7 @@
 // checks it. A descriptor given by the caller is read from its current position and left open;
 // Node reports nothing that fails on it after the open (its close step drops the error), and
 // neither does this.
+import { AsyncResource } from 'node:async_hooks';
 import { constants } from 'node:fs';
 import { countRing } from '../../counters';
 import { AbortError, aggregateTwoErrors, fileTooLargeError } from '../../errors';
@@ -21,6 +22,8 @@ class ReadFileContext {
   buffer: Buffer | null = null;
   pos = 0;
   err: Error | null = null;
+  // The caller's async context, where the callback runs (the steps in between are the shim's).
+  readonly scope = new AsyncResource('FSREQCALLBACK');
   constructor(
     readonly callback: ring.Callback,
     readonly encoding: BufferEncoding | undefined,
@@ -58,7 +61,7 @@ function startOnUserFd(context: ReadFileContext, fd: number): void {
 
 function afterOpen(this: ReadFileContext, error: Error | null, fd?: number): void {
   // Node calls this one as a method of its context object, so `this` is that object.
-  if (error) return this.callback(error);
+  if (error) return this.scope.runInAsyncScope(this.callback, this, error);
   this.fd = fd!;
   ring.statx('fstat', fd!, '', statFlags.fstat, false, afterStat, this);
 }
@@ -115,9 +118,9 @@ function finishOnUserFd(context: ReadFileContext): void {
 }
 
 function afterClose(this: ReadFileContext, error: Error | null): void {
-  const { callback } = this;
+  const { callback, scope } = this;
   if (this.err || error) {
-    callback(aggregateTwoErrors(error, this.err));
+    scope.runInAsyncScope(callback, undefined, aggregateTwoErrors(error, this.err));
     return;
   }
   let result: Buffer | string;
@@ -127,8 +130,8 @@ function afterClose(this: ReadFileContext, error: Error | null): void {
     else result = this.buffer!;
     if (this.encoding) result = result.toString(this.encoding);
   } catch (resultError) {
-    callback(resultError as Error);
+    scope.runInAsyncScope(callback, undefined, resultError);
     return;
   }
-  callback(null, result);
+  scope.runInAsyncScope(callback, undefined, null, result);
 }

@@ -2,6 +2,7 @@
 // (lib/fs.js): open, writes from the current position until everything is written, fsync when
 // `flush`, close, then the callback. The signal is checked before each write, as Node checks it.
 // A descriptor given by the caller is written from its current position and left open.
+import { AsyncResource } from 'node:async_hooks';
 import { countRing } from '../../counters';
 import { AbortError, aggregateTwoErrors } from '../../errors';
 import * as ring from '../../ring';
@@ -13,6 +14,8 @@ class WriteAllContext {
   offset = 0;
   length: number;
   error: Error | null = null;
+  // The caller's async context, where the callback runs (the steps in between are the shim's).
+  readonly scope = new AsyncResource('FSREQCALLBACK');
   constructor(
     readonly isUserFd: boolean,
     readonly buffer: ArrayBufferView,
@@ -63,12 +66,12 @@ export function appendFile(path: unknown, data: unknown, options: unknown, callb
   writeLike('appendFile', arguments, path, data, options, callback);
 }
 
+function finish(context: WriteAllContext, error: Error | null): void {
+  context.scope.runInAsyncScope(context.callback, undefined, error);
+}
+
 function afterOpen(this: WriteAllContext, error: Error | null, fd?: number): void {
-  if (error) {
-    const { callback } = this;
-    callback(error);
-    return;
-  }
+  if (error) return finish(this, error);
   this.fd = fd!;
   writeAll(this);
 }
@@ -107,28 +110,28 @@ function afterSync(this: WriteAllContext, error: Error | null): void {
 }
 
 function succeed(context: WriteAllContext): void {
-  if (context.isUserFd) context.callback.call(undefined, null);
-  else closeFd(context.fd, context.callback);
+  if (context.isUserFd) finish(context, null);
+  else closeFd(context, afterClose);
 }
 
-function closeFd(fd: number, callback: ring.Callback, context?: WriteAllContext): void {
+function afterClose(this: WriteAllContext, closeError: Error | null): void {
+  finish(this, closeError);
+}
+
+function closeFd(context: WriteAllContext, then: (this: WriteAllContext, error: Error | null) => void): void {
   const userClose = replacedOnFs('close');
-  if (userClose) userClose(fd, context ? (error: Error | null) => callback.call(context, error) : callback);
-  else ring.close(fd, callback, context);
+  if (userClose) userClose(context.fd, (error: Error | null) => then.call(context, error));
+  else ring.close(context.fd, then, context);
 }
 
 // The operation's error, after closing a descriptor the shim opened (both errors if that
 // fails too).
 function fail(context: WriteAllContext, error: Error): void {
-  if (context.isUserFd) {
-    context.callback.call(undefined, error);
-    return;
-  }
+  if (context.isUserFd) return finish(context, error);
   context.error = error;
-  closeFd(context.fd, afterFailedClose, context);
+  closeFd(context, afterFailedClose);
 }
 
 function afterFailedClose(this: WriteAllContext, closeError: Error | null): void {
-  const { callback } = this;
-  callback(aggregateTwoErrors(closeError, this.error));
+  finish(this, aggregateTwoErrors(closeError, this.error));
 }
