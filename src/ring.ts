@@ -3,8 +3,9 @@
 //
 // An operation is one call into the addon (which queues an SQE) and one entry in a batch that
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
-// allocates only the promise the caller asked for -- or nothing at all in callback mode: given a
-// callback, an operation reports to it directly, Node-style, with no promise in between.
+// allocates only the promise the caller asked for -- or, in callback mode, where an operation
+// reports to the caller's callback directly, Node-style, only the async resource that callback
+// runs in (no promise, no closure).
 import { AsyncResource } from 'node:async_hooks';
 import { uvException } from './errors';
 import { startRing, type Binding, type RingInfo } from './native';
@@ -56,6 +57,15 @@ const noThird = Symbol('noThird');
 // otherwise, `(err, bytes, buffer)` for transfers (bytes 0 on error).
 export type Callback = (this: any, error: NodeJS.ErrnoException | null, value?: any, third?: any) => void;
 
+// Sees each Stats that a user's callback-mode, non-bigint stat/lstat/fstat is about to get
+// (fs/callback/stat.ts keeps Node's own stat array in step with them).
+type StatsObserver = (stats: { mode: number }, syscall: string, path: string | Buffer | undefined) => void;
+let statsObserver: StatsObserver | null = null;
+
+export function observeCallbackStats(observer: StatsObserver): void {
+  statsObserver = observer;
+}
+
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
@@ -86,7 +96,12 @@ function complete(op: Operation, res: number, index: number): void {
   switch (op.finish) {
     case Finish.Value: value = res; break;
     case Finish.Nothing: value = undefined; break;
-    case Finish.Stats: if (res >= 0) value = makeStats(op.bigint ? info!.statsFieldsBigInt : info!.statsFields, index, op.bigint); break;
+    case Finish.Stats:
+      if (res >= 0) {
+        value = makeStats(op.bigint ? info!.statsFieldsBigInt : info!.statsFields, index, op.bigint);
+        if (statsObserver !== null && op.callback !== null && op.receiver === undefined && !op.bigint) statsObserver(value as { mode: number }, op.syscall, op.path);
+      }
+      break;
     case Finish.CopyOut:
       if (res > 0) {
         const target = op.target as ArrayBufferView;
@@ -104,8 +119,7 @@ function complete(op: Operation, res: number, index: number): void {
   if (callback !== null) {
     if (scope === null) report(callback, receiver, error, value, third);
     else scope.runInAsyncScope(report, undefined, callback, receiver, error, value, third);
-  }
-  else if (error !== undefined) reject(error);
+  } else if (error !== undefined) reject(error);
   else resolve(value);
 }
 

@@ -92,3 +92,35 @@ t.test('--require register', async (t) => {
   const expected = await new Promise((resolve) => workload(fs, d2, resolve));
   t.strictSame(out, JSON.parse(JSON.stringify(expected)), 'results are Node\'s');
 });
+
+// Node's callback realpath relies on the stat array its own fs.stat leaves behind to stop at a
+// pipe (/dev/stdin -> /proc/<pid>/fd/0 -> 'pipe:[…]'); the shim's stat must keep that working,
+// and must not leave a pipe's mode behind for a later realpath to trip on.
+t.test('realpath through the shim\'s stat: pipes, and ordinary links after a pipe', async (t) => {
+  const d = tmpDir(t);
+  fs.writeFileSync(`${d}/target.txt`, 'x');
+  fs.symlinkSync(`${d}/target.txt`, `${d}/link1`);
+  fs.symlinkSync(`${d}/link1`, `${d}/link2`);
+  spawnSync('mkfifo', [`${d}/fifo`]);
+  const src = `
+    const fs = require('fs');
+    const d = process.argv[1];
+    fs.realpath('/dev/stdin', (e1, stdin) => {
+      fs.stat(d + '/fifo', (e2, st) => {
+        fs.realpath(d + '/link2', (e3, link) => {
+          fs.stat(d + '/target.txt', () => {
+            fs.realpath(d + '/link2', (e4, again) => {
+              console.log(JSON.stringify({ e1: e1 && e1.code, stdin: /^\\/proc\\/\\d+\\/fd\\/(pipe|socket):/.test(stdin), fifo: st.isFIFO(), link, again, e3, e4 }));
+            });
+          });
+        });
+      });
+    });`;
+  const run = (args) => spawnSync(process.execPath, [...args, '-e', src, d], { encoding: 'utf8', input: 'x' });
+  const node = run([]);
+  const shim = run(['--require', register]);
+  t.equal(node.status, 0, node.stderr);
+  t.equal(shim.status, 0, shim.stderr);
+  t.match(JSON.parse(node.stdout), { e1: null, stdin: true, fifo: true, link: `${d}/target.txt` }, 'oracle: Node resolves both');
+  t.strictSame(JSON.parse(shim.stdout), JSON.parse(node.stdout), 'same under register');
+});
