@@ -14,7 +14,7 @@
 import { statSync } from 'node:fs';
 import {
   CASES, IN_FLIGHT, FILE_SIZE, BIG_SIZE, READ_SIZE, WRITE_SIZE, CACHE_DIR, BIG_FILE, MARK_BEGIN, MARK_END,
-  fixtureFile, maxCount, ensureFixtures, pool, parseArgs,
+  fixtureFile, maxCount, ensureFixtures, pool, callbackPool, parseArgs,
 } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2), ['markers']);
@@ -30,6 +30,8 @@ const passes = Number(args.passes ?? 3);
 
 ensureFixtures((m) => console.error(m));
 const fsp = await import(impl === 'node' ? 'node:fs/promises' : 'uring-shim/fs/promises');
+// The callback API (F1cb, F3cb): node:fs or uring-shim/fs.
+const fs = (await import(impl === 'node' ? 'node:fs' : 'uring-shim/fs')).default;
 const shim = impl === 'shim' ? await import('uring-shim') : null;
 const stats = () => { try { return shim?.stats?.() ?? null; } catch (e) { return { error: String(e) }; } };
 
@@ -69,6 +71,32 @@ const cases = {
       },
       run: (deadline) => random(count, deadline),
       teardown: () => fh?.close(),
+    };
+  },
+  F1cb: () => ({
+    run: (deadline) => callbackPool(count, IN_FLIGHT, (i, w, next) => fs.stat(fixtureFile(i), (err) => {
+      if (err) throw err;
+      next();
+    }), deadline),
+  }),
+  F3cb: () => {
+    let fd;
+    const bufs = Array.from({ length: IN_FLIGHT }, () => Buffer.alloc(READ_SIZE));
+    const pos = positions(count, 0x9e3779b9);
+    const random = (n, deadline) => callbackPool(n, IN_FLIGHT, (i, w, next) => fs.read(fd, bufs[w], 0, READ_SIZE, pos[i], (err) => {
+      if (err) throw err;
+      next();
+    }), deadline);
+    return {
+      bytesPerOp: READ_SIZE,
+      setup() { fd = fs.openSync(BIG_FILE, 'r'); },
+      async warm() {
+        const big = Buffer.alloc(1 << 20);
+        for (let off = 0; off < BIG_SIZE; off += big.length) fs.readSync(fd, big, 0, big.length, off);
+        await random(Math.ceil(count / 10));
+      },
+      run: (deadline) => random(count, deadline),
+      teardown() { fs.closeSync(fd); },
     };
   },
   F4: () => {

@@ -29,10 +29,12 @@ export const CASES = {
   F1: { what: 'stat, distinct files', count: 10_000, quick: 1_000, strace: 2_000, demo: 5_000, target: 3.5 },
   F2: { what: 'readFile 4 KiB', count: 2_000, quick: 400, strace: 500, demo: 2_000, target: 6 },
   F3: { what: 'FileHandle.read 4 KiB, random, 256 MiB file', count: 100_000, quick: 5_000, strace: 5_000, demo: 20_000, target: 4.5 },
+  F1cb: { what: 'fs.stat (callback), distinct files', count: 10_000, quick: 1_000, strace: 2_000, demo: 5_000, target: 3.5 },
+  F3cb: { what: 'fs.read (callback) 4 KiB, random, 256 MiB file', count: 100_000, quick: 5_000, strace: 5_000, demo: 20_000, target: 4.5 },
   F4: { what: 'FileHandle.write 64 KiB, sequential, 1 in flight', count: BIG_SIZE / WRITE_SIZE, quick: 256, strace: 512, demo: 1_024, target: 2 },
   F6: { what: 'open + close', count: 10_000, quick: 1_000, strace: 2_000, demo: 5_000, target: 3.3 },
 };
-export const maxCount = (name) => (name === 'F1' || name === 'F2' || name === 'F6' ? FILES : Infinity);
+export const maxCount = (name) => (['F1', 'F1cb', 'F2', 'F6'].includes(name) ? FILES : Infinity);
 
 // ---- fixtures (untimed, created once, reused) ---------------------------------------------------
 
@@ -82,6 +84,23 @@ export async function pool(total, width, fn, deadline = Infinity) {
   };
   await Promise.all(Array.from({ length: Math.min(width, total) }, (_, w) => loop(w)));
   return next;
+}
+
+// The same pool for the callback API, with no promise per operation: fn(i, worker, next) starts
+// one operation and calls next() from its callback.
+export function callbackPool(total, width, fn, deadline = Infinity) {
+  let next = 0;
+  return new Promise((resolve) => {
+    let running = Math.min(width, total);
+    const worker = (w) => {
+      const step = () => {
+        if (next < total && performance.now() < deadline) fn(next++, w, step);
+        else if (--running === 0) resolve(next);
+      };
+      return step;
+    };
+    for (let w = 0, n = running; w < n; w++) worker(w)();
+  });
 }
 
 // ---- child runner -------------------------------------------------------------------------------

@@ -298,12 +298,18 @@ bool Ring::DeliverToJs(uint32_t count) {
     napi_value error = nullptr;
     napi_valuetype type = napi_undefined;
     if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
-    // A real exception from our completion handler is Node's to report, as for any callback;
-    // a terminating environment leaves no exception value behind.
-    if (type != napi_undefined) napi_fatal_exception(env_, error);
+    // A real exception (a user's callback rethrown from the tick queue that runs as this call
+    // returns) is Node's to report, as for any callback; when 'uncaughtException' handles it
+    // the environment lives on and the rest of the completions must still be drained. A
+    // terminating environment leaves no exception value behind: stop there.
+    if (type == napi_undefined) {
+      napi_close_handle_scope(env_, scope);
+      return false;
+    }
+    napi_fatal_exception(env_, error);
   }
   napi_close_handle_scope(env_, scope);
-  return status == napi_ok;
+  return true;
 }
 
 void Ring::UpdateLoopRef() {

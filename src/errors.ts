@@ -75,3 +75,8 @@ export function nodeError(Base: ErrorConstructor | RangeErrorConstructor | TypeE
   if (typeof error.stack === 'string') error.stack = error.stack.replace(`${error.name}:`, `${error.name} [${code}]:`);
   return error;
 }
+
+// Matches ERR_FS_FILE_TOO_LARGE.
+export function fileTooLargeError(size: number): Error {
+  return nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+}

@@ -1,20 +1,24 @@
 // `node --require uring-shim/register` (or --import, or NODE_OPTIONS): installs the ring-backed
-// functions over Node's own, in place, so every `require('fs').promises`,
+// functions over Node's own, in place, so every `require('fs')`, `require('fs').promises`,
 // `require('fs/promises')` and -- after syncBuiltinESMExports -- every ESM named import sees
-// them. Idempotent; prints nothing; adds no globals. Synchronous fs stays Node's.
+// them. `fs.promises` stays the very `fs/promises` object. Idempotent; prints nothing; adds no
+// globals. Synchronous fs stays Node's.
 import { syncBuiltinESMExports } from 'node:module';
+import * as fsModule from 'node:fs';
 import * as fsPromisesModule from 'node:fs/promises';
 import * as shim from './fs/promises';
+import { callbackApi } from './fs/callback';
 
 const installed = Symbol.for('uring-shim.registered');
 const ringBacked = [
   'open', 'stat', 'lstat', 'readFile', 'writeFile', 'appendFile', 'truncate', 'rename', 'link',
-  'symlink', 'unlink', 'rmdir', 'mkdir',
+  'symlink', 'unlink', 'rmdir', 'mkdir', 'copyFile',
 ] as const;
 
 const target = fsPromisesModule as unknown as Record<string, unknown> & { [installed]?: boolean };
 if (!target[installed]) {
   for (const name of ringBacked) target[name] = shim[name];
+  Object.assign(fsModule, callbackApi);
   Object.defineProperty(target, installed, { value: true });
   syncBuiltinESMExports();
 }

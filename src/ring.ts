@@ -3,7 +3,10 @@
 //
 // An operation is one call into the addon (which queues an SQE) and one entry in a batch that
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
-// allocates only the promise the caller asked for.
+// allocates only the promise the caller asked for -- or, in callback mode, where an operation
+// reports to the caller's callback directly, Node-style, only the async resource that callback
+// runs in (no promise, no closure).
+import { AsyncResource } from 'node:async_hooks';
 import { aggregateTwoErrors, uvException } from './errors';
 import { startRing, type Binding, type RingCounters, type RingInfo } from './native';
 import { makeStats } from './stats-object';
@@ -35,6 +38,17 @@ class Operation {
   ticket = 0;                     // non-zero while a caller may cancel it (see `cancellable`)
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
+  // Callback mode: `callback` is called with `receiver` as `this` (undefined for users'
+  // callbacks, a context object for the shim's own multi-step operations).
+  callback: Callback | null = null;
+  receiver: unknown = undefined;
+  // read/write/readv/writev report `(err, bytes, buffer)` as Node's wrappers do; this is that
+  // third argument (the caller's buffer, string or array), or `noThird`.
+  third: unknown = noThird;
+  // A user's callback runs in the async context of the call that started the operation (so
+  // AsyncLocalStorage stores and async_hooks see what they see under Node, whose request
+  // objects are async resources of this very type).
+  scope: AsyncResource | null = null;
   constructor(id: number) {
     this.id = id;
   }
@@ -42,16 +56,43 @@ class Operation {
 
 function noop(): void {}
 
+const noThird = Symbol('noThird');
+
+// Node's fs callback shape: `(err)` for errors and operations with no value, `(null, value)`
+// otherwise, `(err, bytes, buffer)` for transfers (bytes 0 on error).
+export type Callback = (this: any, error: NodeJS.ErrnoException | null, value?: any, third?: any) => void;
+
+// Sees each Stats that a user's callback-mode, non-bigint stat/lstat/fstat is about to get
+// (fs/callback/stat.ts keeps Node's own stat array in step with them).
+type StatsObserver = (stats: { mode: number }, syscall: string, path: string | Buffer | undefined) => void;
+let statsObserver: StatsObserver | null = null;
+
+export function observeCallbackStats(observer: StatsObserver): void {
+  statsObserver = observer;
+}
+
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
+// One call per batch. A callback that throws must not cost the rest of the batch its
+// completions: the exception is rethrown on its own from the tick queue, which Node runs right
+// after this call, so it still reaches 'uncaughtException' (or ends the process) as a throw from
+// Node's own fs callback would.
 function onCompletions(count: number): void {
   const completions = info!.completions;
   for (let i = 0; i < count; i++) {
     const op = operations[completions[2 * i]];
     const res = completions[2 * i + 1];
-    complete(op, res, i);
+    try {
+      complete(op, res, i);
+    } catch (error) {
+      process.nextTick(rethrow, error);
+    }
   }
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 function complete(op: Operation, res: number, index: number): void {
@@ -60,7 +101,12 @@ function complete(op: Operation, res: number, index: number): void {
   switch (op.finish) {
     case Finish.Value: value = res; break;
     case Finish.Nothing: value = undefined; break;
-    case Finish.Stats: if (res >= 0) value = makeStats(op.bigint ? info!.statsFieldsBigInt : info!.statsFields, index, op.bigint); break;
+    case Finish.Stats:
+      if (res >= 0) {
+        value = makeStats(op.bigint ? info!.statsFieldsBigInt : info!.statsFields, index, op.bigint);
+        if (statsObserver !== null && op.callback !== null && op.receiver === undefined && !op.bigint) statsObserver(value as { mode: number }, op.syscall, op.path);
+      }
+      break;
     case Finish.CopyOut:
       if (res > 0) {
         const target = op.target as ArrayBufferView;
@@ -85,9 +131,20 @@ function complete(op: Operation, res: number, index: number): void {
     }
   }
   const error = res < 0 ? uvException(res, op.syscall, op.path, op.dest) : undefined;
+  const { callback, receiver, third, scope } = op;
   release(op);
-  if (error !== undefined) reject(error);
+  if (callback !== null) {
+    if (scope === null) report(callback, receiver, error, value, third);
+    else scope.runInAsyncScope(report, undefined, callback, receiver, error, value, third);
+  } else if (error !== undefined) reject(error);
   else resolve(value);
+}
+
+function report(callback: Callback, receiver: unknown, error: NodeJS.ErrnoException | undefined, value: unknown, third: unknown): void {
+  if (third !== noThird) callback.call(receiver, error ?? null, error === undefined ? value : 0, third);
+  else if (error !== undefined) callback.call(receiver, error);
+  else if (value === undefined) callback.call(receiver, null);
+  else callback.call(receiver, null, value);
 }
 
 function acquire(finish: Finish, syscall: string, path?: string | Buffer, dest?: string | Buffer): Operation {
@@ -116,10 +173,25 @@ function release(op: Operation): void {
     op.ticket = 0;
   }
   op.resolve = op.reject = noop;
+  op.callback = null;
+  op.receiver = undefined;
+  op.third = noThird;
+  op.scope = null;
   idle.push(op);
 }
 
-function settle<T>(op: Operation): Promise<T> {
+// Where an operation reports: a new promise, or the callback the caller gave (then nothing is
+// returned). `third` is what a transfer's callback gets back as its third argument (the buffer,
+// string or array the caller passed). A callback with a `receiver` is one of the shim's own
+// steps, called directly; without one it is a user's, called in the caller's async context.
+function settle<T>(op: Operation, callback?: Callback, receiver?: unknown, third: unknown = noThird): Promise<T> | void {
+  if (callback !== undefined) {
+    op.callback = callback;
+    op.receiver = receiver;
+    op.third = third;
+    if (receiver === undefined) op.scope = new AsyncResource('FSREQCALLBACK');
+    return undefined;
+  }
   return new Promise<T>((resolve, reject) => {
     op.resolve = resolve;
     op.reject = reject;
@@ -165,38 +237,48 @@ export function cancel(ticket: number): void {
 
 // ---- operations -----------------------------------------------------------------------------
 
-export function openat(path: string | Buffer, flags: number, mode: number): Promise<number> {
+export function openat(path: string | Buffer, flags: number, mode: number): Promise<number>;
+export function openat(path: string | Buffer, flags: number, mode: number, callback: Callback, receiver?: unknown): void;
+export function openat(path: string | Buffer, flags: number, mode: number, callback?: Callback, receiver?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'open', path);
   binding!.openat(op.id, path, flags, mode);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function close(fd: number): Promise<void> {
+export function close(fd: number): Promise<void>;
+export function close(fd: number, callback: Callback, receiver?: unknown): void;
+export function close(fd: number, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'close');
   binding!.close(op.id, fd);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
 // A read into a Buffer the caller lent: it lands in ring memory and is copied out before the
 // promise settles, so the caller's Buffer is never a kernel target. Past a slot's size (or with
 // every slot busy) the caller's Buffer is pinned instead and the kernel writes into it.
-export function read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function read(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const slot = length <= info!.slotSize ? freeSlots.pop() : undefined;
-  if (slot === undefined) return readInto(fd, buffer, offset, length, position);
+  if (slot === undefined) {
+    return callback === undefined ? readInto(fd, buffer, offset, length, position) : readInto(fd, buffer, offset, length, position, callback, receiver, third);
+  }
   const op = acquire(Finish.CopyOut, 'read');
   op.slot = slot;
   op.target = buffer;
   op.targetOffset = offset;
   binding!.read(op.id, fd, slot * info!.slotSize, 0, length, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
 // A read into memory the shim itself allocated (readFile, streams): no copy.
-export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'read');
   op.target = buffer;
   binding!.read(op.id, fd, buffer, offset, length, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
 // readInto, then close(fd) whatever the read's outcome, in one submission (hard-linked SQEs):
@@ -209,94 +291,120 @@ export function readThenClose(fd: number, buffer: ArrayBufferView, offset: numbe
   readOp.target = buffer;
   readOp.next = closeOp;
   binding!.readThenClose(readOp.id, closeOp.id, fd, buffer, offset, length, position);
-  return settle(closeOp);
+  return settle(closeOp) as Promise<number>;
 }
 
 // A write of borrowed bytes: copied into ring memory now, so the caller may reuse its Buffer as
 // soon as this returns. Larger writes (or every slot busy) pin the caller's Buffer instead.
-export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const slot = length <= info!.slotSize ? freeSlots.pop() : undefined;
-  if (slot === undefined) return writeOwned(fd, buffer, offset, length, position);
+  if (slot === undefined) {
+    return callback === undefined ? writeOwned(fd, buffer, offset, length, position) : writeOwned(fd, buffer, offset, length, position, callback, receiver, third);
+  }
   const slotStart = slot * info!.slotSize;
   arenaBytes!.set(new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length), slotStart);
   const op = acquire(Finish.FreeSlot, 'write');
   op.slot = slot;
   binding!.write(op.id, fd, slotStart, 0, length, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
 // A write from memory the shim owns (encoded strings, readFile's own buffers): no copy.
-export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'write');
   op.target = buffer;
   binding!.write(op.id, fd, buffer, offset, length, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
-export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number> {
+export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number>;
+export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'read');
   op.target = buffers;
   binding!.readv(op.id, fd, buffers, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
-export function writev(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number> {
+export function writev(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number>;
+export function writev(fd: number, buffers: readonly ArrayBufferView[], position: number, callback: Callback, receiver?: unknown, third?: unknown): void;
+export function writev(fd: number, buffers: readonly ArrayBufferView[], position: number, callback?: Callback, receiver?: unknown, third?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'write');
   op.target = buffers;
   binding!.writev(op.id, fd, buffers, position);
-  return settle(op);
+  return settle(op, callback, receiver, third);
 }
 
 // statx: `path` '' with AT_EMPTY_PATH stats `fd` itself.
-export function statx(syscall: 'stat' | 'lstat' | 'fstat', fd: number, path: string | Buffer, flags: number, bigint: boolean): Promise<any> {
+export function statx(syscall: 'stat' | 'lstat' | 'fstat', fd: number, path: string | Buffer, flags: number, bigint: boolean): Promise<any>;
+export function statx(syscall: 'stat' | 'lstat' | 'fstat', fd: number, path: string | Buffer, flags: number, bigint: boolean, callback: Callback, receiver?: unknown): void;
+export function statx(syscall: 'stat' | 'lstat' | 'fstat', fd: number, path: string | Buffer, flags: number, bigint: boolean, callback?: Callback, receiver?: unknown): Promise<any> | void {
   const op = acquire(Finish.Stats, syscall, syscall === 'fstat' ? undefined : path);
   op.bigint = bigint;
   binding!.statx(op.id, fd, path, flags, bigint);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function fsync(syscall: 'fsync' | 'fdatasync', fd: number): Promise<void> {
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number): Promise<void>;
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number, callback: Callback, receiver?: unknown): void;
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, syscall);
   binding!.fsync(op.id, fd, syscall === 'fdatasync' ? IORING_FSYNC_DATASYNC : 0);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
 const IORING_FSYNC_DATASYNC = 1;
 
-export function ftruncate(fd: number, length: number): Promise<void> {
+export function ftruncate(fd: number, length: number): Promise<void>;
+export function ftruncate(fd: number, length: number, callback: Callback, receiver?: unknown): void;
+export function ftruncate(fd: number, length: number, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'ftruncate');
   binding!.ftruncate(op.id, fd, length);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function renameat(from: string | Buffer, to: string | Buffer): Promise<void> {
+export function renameat(from: string | Buffer, to: string | Buffer): Promise<void>;
+export function renameat(from: string | Buffer, to: string | Buffer, callback: Callback, receiver?: unknown): void;
+export function renameat(from: string | Buffer, to: string | Buffer, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'rename', from, to);
   binding!.renameat(op.id, from, to);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function unlinkat(syscall: 'unlink' | 'rmdir', path: string | Buffer): Promise<void> {
+export function unlinkat(syscall: 'unlink' | 'rmdir', path: string | Buffer): Promise<void>;
+export function unlinkat(syscall: 'unlink' | 'rmdir', path: string | Buffer, callback: Callback, receiver?: unknown): void;
+export function unlinkat(syscall: 'unlink' | 'rmdir', path: string | Buffer, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, syscall, path);
   binding!.unlinkat(op.id, path, syscall === 'rmdir' ? AT_REMOVEDIR : 0);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
 const AT_REMOVEDIR = 0x200;
 
-export function mkdirat(path: string | Buffer, mode: number): Promise<void> {
+export function mkdirat(path: string | Buffer, mode: number): Promise<void>;
+export function mkdirat(path: string | Buffer, mode: number, callback: Callback, receiver?: unknown): void;
+export function mkdirat(path: string | Buffer, mode: number, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'mkdir', path);
   binding!.mkdirat(op.id, path, mode);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function linkat(existing: string | Buffer, newPath: string | Buffer): Promise<void> {
+export function linkat(existing: string | Buffer, newPath: string | Buffer): Promise<void>;
+export function linkat(existing: string | Buffer, newPath: string | Buffer, callback: Callback, receiver?: unknown): void;
+export function linkat(existing: string | Buffer, newPath: string | Buffer, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'link', existing, newPath);
   binding!.linkat(op.id, existing, newPath);
-  return settle(op);
+  return settle(op, callback, receiver);
 }
 
-export function symlinkat(target: string | Buffer, path: string | Buffer): Promise<void> {
+export function symlinkat(target: string | Buffer, path: string | Buffer): Promise<void>;
+export function symlinkat(target: string | Buffer, path: string | Buffer, callback: Callback, receiver?: unknown): void;
+export function symlinkat(target: string | Buffer, path: string | Buffer, callback?: Callback, receiver?: unknown): Promise<void> | void {
   const op = acquire(Finish.Nothing, 'symlink', target, path);
   binding!.symlinkat(op.id, target, path);
-  return settle(op);
+  return settle(op, callback, receiver);
 }

@@ -108,3 +108,30 @@ export function fileOptions(options: unknown): FileOptions | undefined {
     flush: flush === true,
   };
 }
+
+// A descriptor the ring can be given as is (Node's binding takes int32s; negative ones are
+// Node's to reject or report).
+export function isFd(value: unknown): value is number {
+  return typeof value === 'number' && (value | 0) === value && value >= 0;
+}
+
+// Matches validateInteger(value, name, min) for the safe integers Node accepts.
+export function isIntegerAtLeast(value: unknown, min: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+}
+
+// Matches validateObject with kValidateObjectAllowNullable.
+export function isObjectOrNull(value: unknown): value is Record<string, unknown> | null {
+  return value === null || (typeof value === 'object' && !Array.isArray(value));
+}
+
+// A position for the ring: a file offset, or -1 for the file's current position (Node maps
+// null, and its binding any negative number, to the current position).
+export function ringPosition(value: number): number {
+  return value < 0 ? -1 : value;
+}
+
+// Matches validateBufferArray, up to the iovec count the ring accepts in one operation.
+export function isViewArray(value: unknown): value is ArrayBufferView[] {
+  return Array.isArray(value) && value.length <= 1024 && value.every((v) => ArrayBuffer.isView(v));
+}

@@ -9,7 +9,7 @@ import { countDelegated, countRing } from '../counters';
 import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
-import { fileOptions, isEncoding, isUint, position } from './args';
+import { fileOptions, isEncoding, isUint, isViewArray, position } from './args';
 import { nodePromises } from './originals';
 import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-file';
 
@@ -353,9 +353,5 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
   });
   Object.defineProperty(FileHandle, 'name', { value: 'FileHandle' });
   return FileHandle as unknown as new (fd: number) => AnyHandle;
-}
-
-function isViewArray(value: unknown): value is ArrayBufferView[] {
-  return Array.isArray(value) && value.length <= 1024 && value.every((v) => ArrayBuffer.isView(v));
 }
 

@@ -4,12 +4,12 @@
 // a file of known size is read with one operation into a Buffer the shim allocated (the kernel
 // writes straight into it), where Node reads it 512 KiB at a time.
 import { constants } from 'node:fs';
-import { AbortError, aggregateTwoErrors, checkAborted, nodeError } from '../errors';
+import { AbortError, aggregateTwoErrors, checkAborted, fileTooLargeError } from '../errors';
 import * as ring from '../ring';
 import { nodePromises } from './originals';
 
-const kIoMaxLength = 2 ** 31 - 1;
-const kReadFileUnknownBufferLength = 64 * 1024;
+export const kIoMaxLength = 2 ** 31 - 1;
+export const kReadFileUnknownBufferLength = 64 * 1024;
 const kWriteFileMaxChunkSize = 512 * 1024;
 const ECANCELED = 125;
 const EINVAL = 22;
@@ -63,7 +63,7 @@ export async function readFileHandle(handle: HasFd, encoding: BufferEncoding | u
   const stats = await ring.statx('fstat', handle.fd, '', AT_EMPTY_PATH, false);
   checkAborted(signal);
   const size = (stats.mode & constants.S_IFMT) === constants.S_IFREG ? stats.size as number : 0;
-  if (size > kIoMaxLength) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+  if (size > kIoMaxLength) throw fileTooLargeError(size);
   let buffer: Buffer;
   if (size > 0) {
     buffer = Buffer.allocUnsafeSlow(size);

@@ -16,6 +16,7 @@ import crypto from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import * as nodeFsp from 'node:fs/promises';
 import * as shimFsp from 'uring-shim/fs/promises';
+import shimFs from 'uring-shim/fs';
 
 // The oracle must be Node's own implementation. `uring-shim/register` installs the shim over
 // node:fs/promises in place; under it every comparison here would be the shim against itself.
@@ -33,6 +34,14 @@ const shimImpl = override
 
 /** The two implementations, in the order they are run. */
 export const impls = { node: nodeFsp, shim: shimImpl };
+/** The callback APIs: node:fs and uring-shim/fs (TWIN_SHIM_FS_MODULE overrides the latter). */
+const overrideFs = process.env.TWIN_SHIM_FS_MODULE;
+export const callbackImpls = {
+  node: fs,
+  shim: overrideFs
+    ? (await import(overrideFs.startsWith('/') ? pathToFileURL(overrideFs).href : overrideFs)).default
+    : shimFs,
+};
 export const NAMES = ['node', 'shim'];
 
 const REC = Symbol('twin.record');
@@ -59,6 +68,36 @@ export async function capture(fn) {
   } catch (error) {
     return { [REC]: true, outcome: 'reject', promise, error };
   }
+}
+
+/**
+ * captureCallback: run fn(cb) for a Node-style callback API and record how it completed: threw
+ * synchronously, or called cb -- whether synchronously, with which `this`, how many arguments,
+ * the error and the values. Resolves once cb has been called (a call that never calls back
+ * hangs the test, which tap's timeout reports). A second call of cb is recorded as `calledAgain`.
+ */
+export async function captureCallback(fn) {
+  let returned = false;
+  let calls = 0;
+  let settle;
+  const done = new Promise((resolve) => { settle = resolve; });
+  let ret;
+  try {
+    ret = fn(function callback(...args) {
+      calls++;
+      settle({ args, sync: !returned, thisValue: this === undefined ? 'undefined' : typeof this });
+    });
+  } catch (error) {
+    return { [REC]: true, outcome: 'throw', error };
+  }
+  returned = true;
+  const { args, sync, thisValue } = await done;
+  // Let a stray second call show up before the record is taken.
+  await new Promise((resolve) => setImmediate(resolve));
+  return {
+    [REC]: true, outcome: 'callback', sync, thisValue, arity: args.length, returned: ret,
+    calledAgain: calls > 1, cbError: args[0], values: args.slice(1),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,6 +236,14 @@ export function normalise(v, dir, depth = 0) {
   }
   if (typeof v === 'symbol') return { $symbol: String(v) };
   if (typeof v === 'function') return { $function: v.name };
+  if (v[REC] && v.outcome === 'callback') {
+    return {
+      outcome: 'callback', sync: v.sync, thisValue: v.thisValue, arity: v.arity,
+      returned: normalise(v.returned, dir, depth + 1), calledAgain: v.calledAgain,
+      error: v.cbError === null || v.cbError === undefined ? v.cbError : errorView(v.cbError, dir),
+      values: normalise(v.values, dir, depth + 1),
+    };
+  }
   if (v[REC]) {
     const r = { outcome: v.outcome };
     if (v.promise) r.promise = v.promise;
@@ -297,7 +344,8 @@ export function readTree(dir) {
  * Create twin directories under os.tmpdir() (removed at teardown), each populated from
  * `layout` (a writeTree spec or a function (dir) => void).
  */
-export function twins(t, layout) {
+export function twins(t, layout, { callbacks = false } = {}) {
+  const used = callbacks ? callbackImpls : impls;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-twin-'));
   const dirs = { node: path.join(root, 'node'), shim: path.join(root, 'shim') };
   for (const name of NAMES) {
@@ -310,9 +358,10 @@ export function twins(t, layout) {
   const tw = {
     root,
     dirs,
-    impls,
+    impls: used,
     /**
-     * Run op(fsp, dir, name) for node then shim. op's return value (or a throw / a returned
+     * Run op(fsp, dir, name) for node then shim (with { callbacks: true }: op(fs, dir, cb, name)
+     * with node:fs and uring-shim/fs, recorded by captureCallback). op's return value (or a throw / a returned
      * promise's rejection) is captured, so make op a plain arrow returning the API call's
      * promise when the sync-throw vs rejection distinction matters.
      * Returns { node, shim } normalised records.
@@ -320,7 +369,9 @@ export function twins(t, layout) {
     async run(op) {
       const out = {};
       for (const name of NAMES) {
-        const rec = await capture(() => op(impls[name], dirs[name], name));
+        const rec = callbacks
+          ? await captureCallback((cb) => op(used[name], dirs[name], cb, name))
+          : await capture(() => op(used[name], dirs[name], name));
         out[name] = normalise(rec, dirs[name]);
       }
       return out;
@@ -353,7 +404,7 @@ export function twins(t, layout) {
 function checkExpect(t, msg, rec, expect) {
   let ok;
   if (typeof expect === 'function') ok = expect(rec);
-  else if (expect === 'ok') ok = rec.outcome === 'resolve' || rec.outcome === 'return';
+  else if (expect === 'ok') ok = rec.outcome === 'resolve' || rec.outcome === 'return' || (rec.outcome === 'callback' && rec.error == null);
   else if (expect === 'throw' || expect === 'reject') ok = rec.outcome === expect;
   else ok = !!rec.error && rec.error.code === expect;
   if (!ok) t.fail(`oracle precondition for "${msg}": expected ${String(expect)}`, { found: rec });
