@@ -25,8 +25,10 @@ export const ON_RING = {
 
 export function runApp(t, name, { timeout = 90_000, args = [] } = {}) {
   const script = path.join(repo, 'test/apps/fixtures', `${name}.cjs`);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && k !== 'NODE_OPTIONS'));
-  const r = spawnSync(process.execPath, ['--require', 'uring-shim/register', script, ...args], {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.includes('TAP') && k !== 'NODE_OPTIONS'));
+  // Through env(1): tap's process-info hook adds its own --import to NODE_OPTIONS of every child
+  // it sees spawned, and its file reads would land in the app's ring counters.
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, '--require', 'uring-shim/register', script, ...args], {
     cwd: repo, env, encoding: 'utf8', timeout, killSignal: 'SIGKILL',
   });
   t.equal(r.status, 0, `${name} app exited cleanly`, { signal: r.signal, stderr: r.stderr?.slice(-3000) });

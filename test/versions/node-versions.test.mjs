@@ -40,21 +40,24 @@ const fetched = spawnSync('bash', [path.join(repo, 'scripts/fetch-node-versions.
 t.equal(fetched.status, 0, 'scripts/fetch-node-versions.sh fetched Node 22 and 24', { stderr: fetched.stderr.slice(-2000) });
 const binaries = Object.fromEntries(fetched.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(' ')));
 
-// Each file runs standalone, as a plain tap script, not as a child of this tap run.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAP') && k !== 'NODE_OPTIONS'));
+// Each file runs standalone, as a plain tap script, not as a child of this tap run; through
+// env(1), because tap's process-info hook adds its own --import (from Node 20's tap) to
+// NODE_OPTIONS of every child it sees spawned.
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.includes('TAP') && k !== 'NODE_OPTIONS'));
+const spawnClean = (cmd, args, options) => spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { cwd: repo, env, encoding: 'utf8', killSignal: 'SIGKILL', ...options });
 const unitFiles = UNIT_DIRS.flatMap((d) => fs.readdirSync(path.join(repo, d)).filter((f) => f.endsWith('.test.mjs')).map((f) => `${d}/${f}`));
 
 for (const major of MAJORS) {
   const node = binaries[major];
   t.test(`Node ${major}`, { skip: !node && 'not fetched' }, async (t) => {
-    const probe = spawnSync(node, ['-p', "JSON.stringify([process.version, require('./dist/cjs/index.js').ringSetup()])"], { cwd: repo, encoding: 'utf8' });
+    const probe = spawnClean(node, ['-p', "JSON.stringify([process.version, require('./dist/cjs/index.js').ringSetup()])"], { timeout: 30_000 });
     const [version, setup] = JSON.parse(probe.stdout);
     t.match(version, new RegExp(`^v${major}\\.`), `${node} is Node ${major}`);
     t.equal(setup.backend, 'io_uring', `the ring comes up from the same addon build (${setup.fallbackReason ?? setup.setupFlags.join(' ')})`);
 
     for (const file of unitFiles) {
       const known = KNOWN[major]?.[file];
-      const r = spawnSync(node, [file], { cwd: repo, encoding: 'utf8', timeout: 180_000, killSignal: 'SIGKILL', env });
+      const r = spawnClean(node, [file], { timeout: 180_000 });
       const failures = (r.stdout ?? '').split('\n').filter((l) => /^\s*not ok /.test(l)).slice(0, 6).join('\n');
       if (FLAKY[file]) t.pass(`${file} ${r.status === 0 ? 'passed' : 'FAILED'} (flaky: ${FLAKY[file]})`, { failures });
       else if (known) t.not(r.status, 0, `${file} still fails (known: ${known}); remove it from KNOWN once it passes`);
@@ -63,7 +66,7 @@ for (const major of MAJORS) {
 
     const tree = spawnSync('bash', ['test/compat/fetch-node.sh'], { cwd: repo, encoding: 'utf8', timeout: 300_000 });
     t.equal(tree.status, 0, "Node 20.19.2's test tree is there (test/compat/fetch-node.sh)", { stderr: tree.stderr.slice(-1000) });
-    const compat = spawnSync(process.execPath, ['test/compat/run.mjs', '--groups', 'fs-promises', '--node', node, '--quiet'], { cwd: repo, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL' });
+    const compat = spawnClean(process.execPath, ['test/compat/run.mjs', '--groups', 'fs-promises', '--node', node, '--quiet'], { timeout: 300_000 });
     t.equal(compat.status, 0, 'fs-promises compat smoke: every shim result equals plain node\'s on this binary', { output: compat.stdout.slice(-3000) });
   });
 }
