@@ -95,6 +95,13 @@ t.test('installed with a toolchain', { skip: !toolchain && 'no cmake/c++/pkg-con
   run(t, 'tsc --strict on a consumer (esm.mts, cjs.cts, @ts-expect-error negatives)', process.execPath,
     [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: app });
 
+  // What `npx uring-shim demo` runs in each child: the shipped workload, importing the installed
+  // package by its own name (fixtures: the bench's shared cache directory).
+  const workload = run(t, 'the demo workload runs from the installed package', process.execPath,
+    [path.join(app, 'node_modules/uring-shim/bench/fs-workload.mjs'), 'F1', 'shim', '--count', '200', '--passes', '1'], { cwd: app });
+  const w = JSON.parse(workload.stdout.trim().split('\n').pop());
+  t.ok(w.opsPerSec > 0 && w.stats.ring.stat >= 200, 'and its stats come from the ring', w.stats);
+
   const doctor = spawnSync(envBin, ['-u', 'NODE_OPTIONS', process.execPath, npmCli, 'exec', '--offline', '--', 'uring-shim', 'doctor', '--json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
   t.equal(doctor.status, 0, 'npx uring-shim doctor exits 0', { stderr: doctor.stderr });
   const report = JSON.parse(doctor.stdout);
