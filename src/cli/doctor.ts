@@ -52,10 +52,19 @@ const FAMILIES: Family[] = [
   {
     // Net: adjust the opcodes to what src/net submits when it lands.
     name: 'net (sockets: accept, connect, send, recv)', opcodes: ['ACCEPT', 'CONNECT', 'SEND', 'RECV'],
-    present: () => existsSync(`${__dirname}/../net/index.js`),
+    present: () => resolvable('../net'),
     absent: 'uring-shim/net is not in this version',
   },
 ];
+
+function resolvable(id: string): boolean {
+  try {
+    require.resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Outcome { family: string; backend: 'io_uring' | 'node'; note: string }
 
