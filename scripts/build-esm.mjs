@@ -26,6 +26,8 @@ for (const [subpath, target] of Object.entries(exportMap)) {
     names.length ? `export const { ${names.join(', ')} } = cjs;` : '',
     '',
   ].join('\n'));
+  // Entry points whose public types are written by hand (types/) keep them.
+  if (!target.import.types.startsWith('./dist/')) continue;
   writeFileSync(join(root, target.import.types), [
     `import * as cjs from '${specifier}';`,
     `export * from '${specifier}';`,

@@ -2,6 +2,7 @@
 // toolchain or liburing the package still works, through Node's own modules, and says so once.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +31,16 @@ const localHeaders = join(dirname(dirname(process.execPath)));
 if (!env.npm_config_nodedir && existsSync(join(localHeaders, 'include/node/node_api.h'))) {
   env.npm_config_nodedir = localHeaders;
 }
-const cmakeJs = join(root, 'node_modules/cmake-js/bin/cmake-js');
-const cli = existsSync(cmakeJs) ? cmakeJs : null;
+// Installed as a dependency, cmake-js is usually hoisted next to us, not under our own
+// node_modules: resolve it the way Node would.
+function cmakeJsCli() {
+  try {
+    return createRequire(join(root, 'package.json')).resolve('cmake-js/bin/cmake-js');
+  } catch {
+    return null;
+  }
+}
+const cli = cmakeJsCli();
 const result = cli
   ? spawnSync(process.execPath, [cli, 'compile', '--directory', root, '--out', join(root, 'build')], { env, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' })
   : { status: 1, stdout: '', stderr: 'cmake-js is not installed' };

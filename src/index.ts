@@ -1,1 +1,1 @@
-export { stats, type ShimStats } from './stats';
+export { stats, ringSetup, type ShimStats, type RingSetup } from './stats';

@@ -62,12 +62,13 @@ function disabledSysctlHint(): string {
   return ' (blocked by a seccomp profile, e.g. a container runtime\'s default, or an old kernel)';
 }
 
+export const addonPath = join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
+
 function loadBinding(): Binding | string {
   if (process.env.URING_SHIM_DISABLE === '1') return 'disabled by URING_SHIM_DISABLE=1';
   if (process.platform !== 'linux') return `io_uring needs Linux (this is ${process.platform})`;
-  const path = join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
   try {
-    return require(path) as Binding;
+    return require(addonPath) as Binding;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'MODULE_NOT_FOUND'
@@ -77,6 +78,7 @@ function loadBinding(): Binding | string {
 }
 
 export interface Native {
+  addonLoaded: boolean;
   binding: Binding | null;
   info: RingInfo | null;
   fallbackReason: string | null;
@@ -86,12 +88,12 @@ export function startRing(onCompletions: (count: number) => void): Native {
   const loaded = loadBinding();
   let native: Native;
   if (typeof loaded === 'string') {
-    native = { binding: null, info: null, fallbackReason: loaded };
+    native = { addonLoaded: false, binding: null, info: null, fallbackReason: loaded };
   } else {
     const info = loaded.init(onCompletions);
     native = 'error' in info
-      ? { binding: null, info: null, fallbackReason: `${info.error}${info.error.includes('EPERM') ? disabledSysctlHint() : ''}` }
-      : { binding: loaded, info, fallbackReason: null };
+      ? { addonLoaded: true, binding: null, info: null, fallbackReason: `${info.error}${info.error.includes('EPERM') ? disabledSysctlHint() : ''}` }
+      : { addonLoaded: true, binding: loaded, info, fallbackReason: null };
   }
   if (process.env.URING_SHIM_DEBUG) {
     process.stderr.write(native.fallbackReason !== null

@@ -206,6 +206,7 @@ const freeSlots: number[] = info ? Array.from({ length: info.slotCount }, (_, i)
 
 export const available = binding !== null;
 export const fallbackReason = native.fallbackReason;
+export const addonLoaded = native.addonLoaded;
 export const ringInfo = info;
 
 export function supports(opcode: number): boolean {

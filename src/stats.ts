@@ -4,8 +4,35 @@
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { delegatedCalls, ringCalls } from './counters';
+import { addonPath, type RingCounters } from './native';
 import * as ring from './ring';
-import type { RingCounters } from './native';
+
+// The ring this JS environment got (or why it got none), for `uring-shim doctor` and for
+// programs that log their setup.
+export interface RingSetup {
+  backend: 'io_uring' | 'node';
+  fallbackReason: string | null;
+  addonPath: string;
+  addonLoaded: boolean;
+  setupFlags: string[];
+  opcodes: number[];
+  buffersRegistered: boolean;
+  buffersError: string | null;
+}
+
+export function ringSetup(): RingSetup {
+  const info = ring.ringInfo;
+  return {
+    backend: ring.available ? 'io_uring' : 'node',
+    fallbackReason: ring.fallbackReason,
+    addonPath,
+    addonLoaded: ring.addonLoaded,
+    setupFlags: info ? info.setupFlags.trim().split(' ').filter(Boolean) : [],
+    opcodes: info ? [...info.opcodes] : [],
+    buffersRegistered: info?.arenaRegistered ?? false,
+    buffersError: info && !info.arenaRegistered ? info.arenaError : null,
+  };
+}
 
 export interface ShimStats extends RingCounters {
   backend: 'io_uring' | 'node';
@@ -18,11 +45,12 @@ export interface ShimStats extends RingCounters {
 
 export function stats(): ShimStats {
   const counters = ring.counters();
+  const { backend, fallbackReason, setupFlags, buffersRegistered } = ringSetup();
   return {
-    backend: ring.available ? 'io_uring' : 'node',
-    fallbackReason: ring.fallbackReason,
-    setupFlags: ring.ringInfo ? ring.ringInfo.setupFlags.trim().split(' ').filter(Boolean) : [],
-    buffersRegistered: ring.ringInfo?.arenaRegistered ?? false,
+    backend,
+    fallbackReason,
+    setupFlags,
+    buffersRegistered,
     ring: { ...ringCalls },
     delegated: { ...delegatedCalls },
     ...counters,
