@@ -5,6 +5,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import * as fsPromisesModule from 'node:fs/promises';
 import * as shim from './fs/promises';
+import { installStreams } from './streams/install';
 
 const installed = Symbol.for('uring-shim.registered');
 const ringBacked = [
@@ -15,6 +16,7 @@ const ringBacked = [
 const target = fsPromisesModule as unknown as Record<string, unknown> & { [installed]?: boolean };
 if (!target[installed]) {
   for (const name of ringBacked) target[name] = shim[name];
+  installStreams();
   Object.defineProperty(target, installed, { value: true });
   syncBuiltinESMExports();
 }

@@ -1,0 +1,133 @@
+// The fs-operations object a ring-backed ReadStream/WriteStream hands to Node's stream code as
+// its `options.fs`. Node's streams do all their I/O through `this[kFs].open/read/write/writev/
+// fsync/close`, where kFs is `options.fs` or the fs module, looked up at each call. This object
+// keeps that contract: at each call it looks at the function the stream would have called (on
+// the fs module, or on the user's `fs` option). If that is Node's own or one the shim installed,
+// the operation goes to the ring; if it is a user's replacement (tests and graceful-fs patch
+// fs.open/fs.close, `fs: { write: mock }`), that replacement is called, exactly as Node would.
+import { countDelegated, countRing } from '../counters';
+import { fileMode, isUint, openFlags, plainPath } from '../fs/args';
+import { nodeFs } from '../fs/originals';
+import { isRingBacked } from '../fs/ring-backed';
+import * as ring from '../ring';
+
+type Fn = (...args: any[]) => any;
+type FsLike = Record<string, unknown>;
+export type StreamKind = 'ReadStream' | 'WriteStream';
+
+const operations = ['open', 'read', 'write', 'writev', 'fsync', 'close'] as const;
+type OperationName = (typeof operations)[number];
+
+const slotSize = ring.ringInfo?.slotSize ?? 0;
+
+// Node's own function or the shim's: the stream may skip it and use the ring directly.
+function ours(fn: unknown, name: OperationName): boolean {
+  return fn === nodeFs[name] || isRingBacked(fn);
+}
+
+// A callback that throws must surface as an uncaught exception, as it would from Node's own fs
+// callback, not as a rejected promise nobody handles.
+function settle<T>(promise: Promise<T>, onValue: (value: T) => void, onError: (error: unknown) => void): void {
+  promise.then(onValue, onError).catch((error: unknown) => queueMicrotask(() => { throw error; }));
+}
+
+export class RingFs {
+  readonly target: FsLike;
+  readonly kind: StreamKind;
+
+  constructor(target: FsLike, kind: StreamKind) {
+    this.target = target;
+    this.kind = kind;
+    // Whatever the target lacks, this object lacks too, so that Node's constructor validates and
+    // chooses (_write vs _writev) exactly as it would on the target itself.
+    for (const name of operations) {
+      const fn = target[name];
+      if (typeof fn !== 'function') Object.defineProperty(this, name, { value: fn, writable: true, configurable: true });
+    }
+  }
+
+  private forward(name: OperationName, args: IArguments): unknown {
+    const fn = this.target[name] as Fn;
+    if (!ours(fn, name)) return Reflect.apply(fn, this.target, args);
+    countDelegated(`${this.kind}.${name}`);
+    return Reflect.apply(nodeFs[name] as Fn, nodeFs, args);
+  }
+
+  open(path: unknown, flags: unknown, mode: unknown, callback: Fn): unknown {
+    const p = plainPath(path);
+    const f = openFlags(flags, 'r');
+    const m = fileMode(mode, 0o666);
+    if (!ours(this.target.open, 'open') || p === undefined || f === undefined || m === undefined || typeof callback !== 'function') {
+      return this.forward('open', arguments);
+    }
+    countRing(`${this.kind}.open`);
+    settle(ring.openat(p, f, m), (fd) => callback(null, fd), callback);
+    return undefined;
+  }
+
+  // The stream allocates each chunk itself (Buffer.allocUnsafeSlow), so the kernel reads straight
+  // into it: nobody else holds that memory until the callback hands it over.
+  read(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: Fn): unknown {
+    if (!ours(this.target.read, 'read') || !isFd(fd) || !Buffer.isBuffer(buffer) || !isUint(offset) || !isUint(length) ||
+        length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
+      return this.forward('read', arguments);
+    }
+    countRing(`${this.kind}.read`);
+    settle(ring.readInto(fd, buffer, offset, length, position ?? -1),
+      (bytesRead) => callback(null, bytesRead, buffer), (error) => callback(error, 0, buffer));
+    return undefined;
+  }
+
+  // Chunks are the writer's: the kernel never writes from them after the call returns. Small ones
+  // are copied into ring memory by ring.write; larger ones into a Buffer of our own.
+  write(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: Fn): unknown {
+    if (!ours(this.target.write, 'write') || !isFd(fd) || !Buffer.isBuffer(buffer) || !isUint(offset) || !isUint(length) ||
+        length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
+      return this.forward('write', arguments);
+    }
+    countRing(`${this.kind}.write`);
+    const at = position ?? -1;
+    const written = length <= slotSize
+      ? ring.write(fd, buffer, offset, length, at)
+      : ring.writeOwned(fd, Buffer.from(buffer.subarray(offset, offset + length)), 0, length, at);
+    settle(written, (bytesWritten) => callback(null, bytesWritten, buffer), (error) => callback(error, 0, buffer));
+    return undefined;
+  }
+
+  writev(fd: unknown, buffers: unknown, position: unknown, callback: Fn): unknown {
+    if (!ours(this.target.writev, 'writev') || !isFd(fd) || !Array.isArray(buffers) || buffers.length === 0 ||
+        !buffers.every((b) => Buffer.isBuffer(b)) || !isPosition(position) || typeof callback !== 'function') {
+      return this.forward('writev', arguments);
+    }
+    countRing(`${this.kind}.writev`);
+    // One copy of all chunks into memory of our own, written by one WRITE.
+    const joined = Buffer.concat(buffers);
+    settle(joined.length === 0 ? Promise.resolve(0) : ring.writeOwned(fd, joined, 0, joined.length, position ?? -1),
+      (bytesWritten) => callback(null, bytesWritten, buffers), (error) => callback(error, 0, buffers));
+    return undefined;
+  }
+
+  fsync(fd: unknown, callback: Fn): unknown {
+    if (!ours(this.target.fsync, 'fsync') || !isFd(fd) || typeof callback !== 'function') return this.forward('fsync', arguments);
+    countRing(`${this.kind}.fsync`);
+    settle(ring.fsync('fsync', fd), () => callback(null), callback);
+    return undefined;
+  }
+
+  close(fd: unknown, callback: Fn): unknown {
+    if (!ours(this.target.close, 'close') || !isFd(fd) || typeof callback !== 'function') return this.forward('close', arguments);
+    countRing(`${this.kind}.close`);
+    settle(ring.close(fd), () => callback(null), callback);
+    return undefined;
+  }
+}
+
+function isFd(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0x7fffffff;
+}
+
+// What Node's fs.read/write treat as "the current file position" (null, undefined) or a plain
+// offset; bigints and the rest go to Node.
+function isPosition(value: unknown): value is number | null | undefined {
+  return value === null || value === undefined || (typeof value === 'number' && Number.isSafeInteger(value) && value >= -1);
+}
