@@ -31,9 +31,12 @@ function settle<T>(promise: Promise<T>, onValue: (value: T) => void, onError: (e
   promise.then(onValue, onError).catch((error: unknown) => queueMicrotask(() => { throw error; }));
 }
 
+const kMaxScratch = 1 << 20;
+
 export class RingFs {
   readonly target: FsLike;
   readonly kind: StreamKind;
+  private scratch: Buffer | undefined = undefined;
 
   constructor(target: FsLike, kind: StreamKind) {
     this.target = target;
@@ -78,8 +81,8 @@ export class RingFs {
     return undefined;
   }
 
-  // Chunks are the writer's: the kernel never writes from them after the call returns. Small ones
-  // are copied into ring memory by ring.write; larger ones into a Buffer of our own.
+  // Chunks are the writer's: the kernel never reads them after the call returns. Small ones are
+  // copied into ring memory by ring.write; larger ones into this stream's own scratch Buffer.
   write(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: Fn): unknown {
     if (!ours(this.target.write, 'write') || !isFd(fd) || !Buffer.isBuffer(buffer) || !isUint(offset) || !isUint(length) ||
         length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
@@ -87,9 +90,13 @@ export class RingFs {
     }
     countRing(`${this.kind}.write`);
     const at = position ?? -1;
-    const written = length <= slotSize
-      ? ring.write(fd, buffer, offset, length, at)
-      : ring.writeOwned(fd, Buffer.from(buffer.subarray(offset, offset + length)), 0, length, at);
+    let written: Promise<number>;
+    if (length <= slotSize) written = ring.write(fd, buffer, offset, length, at);
+    else {
+      const copy = this.scratchFor(length);
+      buffer.copy(copy, 0, offset, offset + length);
+      written = ring.writeOwned(fd, copy, 0, length, at);
+    }
     settle(written, (bytesWritten) => callback(null, bytesWritten, buffer), (error) => callback(error, 0, buffer));
     return undefined;
   }
@@ -100,11 +107,24 @@ export class RingFs {
       return this.forward('writev', arguments);
     }
     countRing(`${this.kind}.writev`);
-    // One copy of all chunks into memory of our own, written by one WRITE.
-    const joined = Buffer.concat(buffers);
-    settle(joined.length === 0 ? Promise.resolve(0) : ring.writeOwned(fd, joined, 0, joined.length, position ?? -1),
+    // All chunks copied into our own memory and written by one WRITE.
+    let total = 0;
+    for (const b of buffers as Buffer[]) total += b.length;
+    const copy = this.scratchFor(total);
+    let at = 0;
+    for (const b of buffers as Buffer[]) at += b.copy(copy, at);
+    settle(total === 0 ? Promise.resolve(0) : ring.writeOwned(fd, copy, 0, total, position ?? -1),
       (bytesWritten) => callback(null, bytesWritten, buffers), (error) => callback(error, 0, buffers));
     return undefined;
+  }
+
+  // A stream has at most one write in flight (Writable calls _write/_writev one at a time, and
+  // Node's _destroy waits for it), so one Buffer per stream serves every copy; past
+  // kMaxScratch a one-off Buffer is used instead of keeping a huge one alive.
+  private scratchFor(length: number): Buffer {
+    if (length > kMaxScratch) return Buffer.allocUnsafeSlow(length);
+    if (this.scratch === undefined || this.scratch.length < length) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, 65536));
+    return this.scratch;
   }
 
   fsync(fd: unknown, callback: Fn): unknown {
