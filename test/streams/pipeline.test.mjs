@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, createGunzip } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { stats } from 'uring-shim';
-import { impls, payload, sha256, twinDirs } from './record.mjs';
+import { impls, payload, sha256, twinDirs } from '../helpers/streams.mjs';
 
 const register = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cjs/register.js');
 const data = payload(3 * 1024 * 1024 + 17, 11);

@@ -3,7 +3,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stats } from 'uring-shim';
-import { impls, payload, recordEvents, same, settled, sha256, twinDirs } from './record.mjs';
+import { impls, payload, recordEvents, same, settled, sha256, twinDirs } from '../helpers/streams.mjs';
 
 const big = payload(1024 * 1024 + 12345, 7);
 const files = { 'big.bin': big, 'small.txt': 'hello, ring\n'.repeat(100), 'empty.txt': '', 'utf8.txt': 'żółć ☃ 𝄞 '.repeat(5000), sub: null };

@@ -4,7 +4,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { stats } from 'uring-shim';
-import { impls, payload, recordEvents, same, settled, sha256, twinDirs } from './record.mjs';
+import { impls, payload, recordEvents, same, settled, sha256, twinDirs } from '../helpers/streams.mjs';
 
 const files = { 'existing.txt': '0123456789abcdefghij', sub: null };
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import * as shimFs from 'uring-shim/fs';
-import { errorView } from '../helpers/twin.mjs';
+import { errorView } from './twin.mjs';
 
 export const impls = { node: fs, shim: shimFs.default ?? shimFs };
 
