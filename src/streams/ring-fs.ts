@@ -20,6 +20,10 @@ type OperationName = (typeof operations)[number];
 
 const slotSize = ring.ringInfo?.slotSize ?? 0;
 
+// Counter names ('ReadStream.read', ...), built once.
+const apiNames = Object.fromEntries((['ReadStream', 'WriteStream'] as const).map((kind) =>
+  [kind, Object.fromEntries(operations.map((name) => [name, `${kind}.${name}`]))])) as Record<StreamKind, Record<OperationName, string>>;
+
 // Node's own function or the shim's: the stream may skip it and use the ring directly.
 function ours(fn: unknown, name: OperationName): boolean {
   return fn === nodeFs[name] || isRingBacked(fn);
@@ -35,12 +39,12 @@ const kMaxScratch = 1 << 20;
 
 export class RingFs {
   readonly target: FsLike;
-  readonly kind: StreamKind;
+  private readonly api: Record<OperationName, string>;
   private scratch: Buffer | undefined = undefined;
 
   constructor(target: FsLike, kind: StreamKind) {
     this.target = target;
-    this.kind = kind;
+    this.api = apiNames[kind];
     // Whatever the target lacks, this object lacks too, so that Node's constructor validates and
     // chooses (_write vs _writev) exactly as it would on the target itself.
     for (const name of operations) {
@@ -52,7 +56,7 @@ export class RingFs {
   private forward(name: OperationName, args: IArguments): unknown {
     const fn = this.target[name] as Fn;
     if (!ours(fn, name)) return Reflect.apply(fn, this.target, args);
-    countDelegated(`${this.kind}.${name}`);
+    countDelegated(this.api[name]);
     return Reflect.apply(nodeFs[name] as Fn, nodeFs, args);
   }
 
@@ -63,7 +67,7 @@ export class RingFs {
     if (!ours(this.target.open, 'open') || p === undefined || f === undefined || m === undefined || typeof callback !== 'function') {
       return this.forward('open', arguments);
     }
-    countRing(`${this.kind}.open`);
+    countRing(this.api.open);
     settle(ring.openat(p, f, m), (fd) => callback(null, fd), callback);
     return undefined;
   }
@@ -75,7 +79,7 @@ export class RingFs {
         length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
       return this.forward('read', arguments);
     }
-    countRing(`${this.kind}.read`);
+    countRing(this.api.read);
     settle(ring.readInto(fd, buffer, offset, length, position ?? -1),
       (bytesRead) => callback(null, bytesRead, buffer), (error) => callback(error, 0, buffer));
     return undefined;
@@ -88,7 +92,7 @@ export class RingFs {
         length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
       return this.forward('write', arguments);
     }
-    countRing(`${this.kind}.write`);
+    countRing(this.api.write);
     const at = position ?? -1;
     let written: Promise<number>;
     if (length <= slotSize) written = ring.write(fd, buffer, offset, length, at);
@@ -106,7 +110,7 @@ export class RingFs {
         !buffers.every((b) => Buffer.isBuffer(b)) || !isPosition(position) || typeof callback !== 'function') {
       return this.forward('writev', arguments);
     }
-    countRing(`${this.kind}.writev`);
+    countRing(this.api.writev);
     // All chunks copied into our own memory and written by one WRITE.
     let total = 0;
     for (const b of buffers as Buffer[]) total += b.length;
@@ -129,14 +133,14 @@ export class RingFs {
 
   fsync(fd: unknown, callback: Fn): unknown {
     if (!ours(this.target.fsync, 'fsync') || !isFd(fd) || typeof callback !== 'function') return this.forward('fsync', arguments);
-    countRing(`${this.kind}.fsync`);
+    countRing(this.api.fsync);
     settle(ring.fsync('fsync', fd), () => callback(null), callback);
     return undefined;
   }
 
   close(fd: unknown, callback: Fn): unknown {
     if (!ours(this.target.close, 'close') || !isFd(fd) || typeof callback !== 'function') return this.forward('close', arguments);
-    countRing(`${this.kind}.close`);
+    countRing(this.api.close);
     settle(ring.close(fd), () => callback(null), callback);
     return undefined;
   }
