@@ -74,11 +74,8 @@ export class RingFs {
 
   // The stream allocates each chunk itself (Buffer.allocUnsafeSlow), so the kernel reads straight
   // into it: nobody else holds that memory until the callback hands it over.
-  read(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: Fn): unknown {
-    if (!ours(this.target.read, 'read') || !isFd(fd) || !Buffer.isBuffer(buffer) || !isUint(offset) || !isUint(length) ||
-        length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
-      return this.forward('read', arguments);
-    }
+  read(fd: number, buffer: Buffer, offset: number, length: number, position: number | null | undefined, callback: Fn): unknown {
+    if (!ours(this.target.read, 'read') || !isBufferCall(fd, buffer, offset, length, position, callback)) return this.forward('read', arguments);
     countRing(this.api.read);
     settle(ring.readInto(fd, buffer, offset, length, position ?? -1),
       (bytesRead) => callback(null, bytesRead, buffer), (error) => callback(error, 0, buffer));
@@ -87,11 +84,8 @@ export class RingFs {
 
   // Chunks are the writer's: the kernel never reads them after the call returns. Small ones are
   // copied into ring memory by ring.write; larger ones into this stream's own scratch Buffer.
-  write(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: Fn): unknown {
-    if (!ours(this.target.write, 'write') || !isFd(fd) || !Buffer.isBuffer(buffer) || !isUint(offset) || !isUint(length) ||
-        length === 0 || offset + length > buffer.length || !isPosition(position) || typeof callback !== 'function') {
-      return this.forward('write', arguments);
-    }
+  write(fd: number, buffer: Buffer, offset: number, length: number, position: number | null | undefined, callback: Fn): unknown {
+    if (!ours(this.target.write, 'write') || !isBufferCall(fd, buffer, offset, length, position, callback)) return this.forward('write', arguments);
     countRing(this.api.write);
     const at = position ?? -1;
     let written: Promise<number>;
@@ -144,6 +138,13 @@ export class RingFs {
     settle(ring.close(fd), () => callback(null), callback);
     return undefined;
   }
+}
+
+// fs.read/fs.write(fd, buffer, offset, length, position, callback) as Node's streams call them
+// (the parameter types say what that is); anything else goes to Node, whose validation decides.
+function isBufferCall(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: unknown): boolean {
+  return isFd(fd) && Buffer.isBuffer(buffer) && isUint(offset) && isUint(length) && length > 0 && offset + length <= buffer.length &&
+    isPosition(position) && typeof callback === 'function';
 }
 
 function isFd(value: unknown): value is number {
