@@ -4,7 +4,7 @@
 // An operation is one call into the addon (which queues an SQE) and one entry in a batch that
 // comes back through `onCompletions`. Operation records are pooled by id, so the steady state
 // allocates only the promise the caller asked for.
-import { uvException } from './errors';
+import { uvException, type SystemError } from './errors';
 import { startRing, type Binding, type RingInfo } from './native';
 import { makeStats } from './stats-object';
 
@@ -28,6 +28,7 @@ class Operation {
   slot = -1;
   target: ArrayBufferView | readonly ArrayBufferView[] | null = null;
   targetOffset = 0;
+  callback: Callback | null = null;
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
   constructor(id: number) {
@@ -45,12 +46,18 @@ function onCompletions(count: number): void {
   for (let i = 0; i < count; i++) {
     const op = operations[completions[2 * i]];
     const res = completions[2 * i + 1];
-    complete(op, res, i);
+    try {
+      complete(op, res, i);
+    } catch (error) {
+      // A callback threw. Like an exception from Node's own fs callback it is uncaught, but
+      // only once the rest of the batch has been delivered.
+      queueMicrotask(() => { throw error; });
+    }
   }
 }
 
 function complete(op: Operation, res: number, index: number): void {
-  const { resolve, reject } = op;
+  const { resolve, reject, callback } = op;
   let value: unknown;
   switch (op.finish) {
     case Finish.Value: value = res; break;
@@ -69,7 +76,8 @@ function complete(op: Operation, res: number, index: number): void {
   }
   const error = res < 0 ? uvException(res, op.syscall, op.path, op.dest) : undefined;
   release(op);
-  if (error !== undefined) reject(error);
+  if (callback !== null) callback(error ?? null, value as number);
+  else if (error !== undefined) reject(error);
   else resolve(value);
 }
 
@@ -94,6 +102,7 @@ function release(op: Operation): void {
   op.target = null;
   op.slot = -1;
   op.resolve = op.reject = noop;
+  op.callback = null;
   idle.push(op);
 }
 
@@ -102,6 +111,17 @@ function settle<T>(op: Operation): Promise<T> {
     op.resolve = resolve;
     op.reject = reject;
   });
+}
+
+// Node-style completion for code that serves Node's callback contract (fs streams): the callback
+// runs straight from the completion batch, as Node runs its own fs callbacks, with no promise in
+// between. The operations that take one return nothing when given one.
+export type Callback = (error: SystemError | null, result: number) => void;
+
+function deliver<T>(op: Operation, callback: Callback | undefined): Promise<T> | undefined {
+  if (callback === undefined) return settle(op);
+  op.callback = callback;
+  return undefined;
 }
 
 const native = startRing(onCompletions);
@@ -135,16 +155,20 @@ export function cancel(id: number): void {
 
 // ---- operations -----------------------------------------------------------------------------
 
-export function openat(path: string | Buffer, flags: number, mode: number): Promise<number> {
+export function openat(path: string | Buffer, flags: number, mode: number): Promise<number>;
+export function openat(path: string | Buffer, flags: number, mode: number, callback: Callback): undefined;
+export function openat(path: string | Buffer, flags: number, mode: number, callback?: Callback): Promise<number> | undefined {
   const op = acquire(Finish.Value, 'open', path);
   binding!.openat(op.id, path, flags, mode);
-  return settle(op);
+  return deliver(op, callback);
 }
 
-export function close(fd: number): Promise<void> {
+export function close(fd: number): Promise<void>;
+export function close(fd: number, callback: Callback): undefined;
+export function close(fd: number, callback?: Callback): Promise<void> | undefined {
   const op = acquire(Finish.Nothing, 'close');
   binding!.close(op.id, fd);
-  return settle(op);
+  return deliver(op, callback);
 }
 
 // A read into a Buffer the caller lent: it lands in ring memory and is copied out before the
@@ -162,32 +186,42 @@ export function read(fd: number, buffer: ArrayBufferView, offset: number, length
 }
 
 // A read into memory the shim itself allocated (readFile, streams): no copy.
-export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback): undefined;
+export function readInto(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback): Promise<number> | undefined {
   const op = acquire(Finish.Value, 'read');
   op.target = buffer;
   binding!.read(op.id, fd, buffer, offset, length, position);
-  return settle(op);
+  return deliver(op, callback);
 }
 
 // A write of borrowed bytes: copied into ring memory now, so the caller may reuse its Buffer as
 // soon as this returns. Larger writes (or every slot busy) pin the caller's Buffer instead.
-export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback): undefined;
+export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback): Promise<number> | undefined {
   const slot = length <= info!.slotSize ? freeSlots.pop() : undefined;
-  if (slot === undefined) return writeOwned(fd, buffer, offset, length, position);
+  if (slot === undefined) return deliver(startWriteOwned(fd, buffer, offset, length, position), callback);
   const slotStart = slot * info!.slotSize;
   arenaBytes!.set(new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length), slotStart);
   const op = acquire(Finish.FreeSlot, 'write');
   op.slot = slot;
   binding!.write(op.id, fd, slotStart, 0, length, position);
-  return settle(op);
+  return deliver(op, callback);
 }
 
 // A write from memory the shim owns (encoded strings, readFile's own buffers): no copy.
-export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number> {
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback: Callback): undefined;
+export function writeOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number, callback?: Callback): Promise<number> | undefined {
+  return deliver(startWriteOwned(fd, buffer, offset, length, position), callback);
+}
+
+function startWriteOwned(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Operation {
   const op = acquire(Finish.Value, 'write');
   op.target = buffer;
   binding!.write(op.id, fd, buffer, offset, length, position);
-  return settle(op);
+  return op;
 }
 
 export function readv(fd: number, buffers: readonly ArrayBufferView[], position: number): Promise<number> {
@@ -212,10 +246,12 @@ export function statx(syscall: 'stat' | 'lstat' | 'fstat', fd: number, path: str
   return settle(op);
 }
 
-export function fsync(syscall: 'fsync' | 'fdatasync', fd: number): Promise<void> {
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number): Promise<void>;
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number, callback: Callback): undefined;
+export function fsync(syscall: 'fsync' | 'fdatasync', fd: number, callback?: Callback): Promise<void> | undefined {
   const op = acquire(Finish.Nothing, syscall);
   binding!.fsync(op.id, fd, syscall === 'fdatasync' ? IORING_FSYNC_DATASYNC : 0);
-  return settle(op);
+  return deliver(op, callback);
 }
 
 const IORING_FSYNC_DATASYNC = 1;

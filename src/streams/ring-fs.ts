@@ -29,12 +29,6 @@ function ours(fn: unknown, name: OperationName): boolean {
   return fn === nodeFs[name] || isRingBacked(fn);
 }
 
-// A callback that throws must surface as an uncaught exception, as it would from Node's own fs
-// callback, not as a rejected promise nobody handles.
-function settle<T>(promise: Promise<T>, onValue: (value: T) => void, onError: (error: unknown) => void): void {
-  promise.then(onValue, onError).catch((error: unknown) => queueMicrotask(() => { throw error; }));
-}
-
 const kMaxScratch = 1 << 20;
 
 export class RingFs {
@@ -68,8 +62,7 @@ export class RingFs {
       return this.forward('open', arguments);
     }
     countRing(this.api.open);
-    settle(ring.openat(p, f, m), (fd) => callback(null, fd), callback);
-    return undefined;
+    return ring.openat(p, f, m, (error, fd) => (error ? callback(error) : callback(null, fd)));
   }
 
   // The stream allocates each chunk itself (Buffer.allocUnsafeSlow), so the kernel reads straight
@@ -77,9 +70,7 @@ export class RingFs {
   read(fd: number, buffer: Buffer, offset: number, length: number, position: number | null | undefined, callback: Fn): unknown {
     if (!ours(this.target.read, 'read') || !isBufferCall(fd, buffer, offset, length, position, callback)) return this.forward('read', arguments);
     countRing(this.api.read);
-    settle(ring.readInto(fd, buffer, offset, length, position ?? -1),
-      (bytesRead) => callback(null, bytesRead, buffer), (error) => callback(error, 0, buffer));
-    return undefined;
+    return ring.readInto(fd, buffer, offset, length, position ?? -1, (error, bytesRead) => callback(error, error ? 0 : bytesRead, buffer));
   }
 
   // Chunks are the writer's: the kernel never reads them after the call returns. Small ones are
@@ -88,32 +79,25 @@ export class RingFs {
     if (!ours(this.target.write, 'write') || !isBufferCall(fd, buffer, offset, length, position, callback)) return this.forward('write', arguments);
     countRing(this.api.write);
     const at = position ?? -1;
-    let written: Promise<number>;
-    if (length <= slotSize) written = ring.write(fd, buffer, offset, length, at);
-    else {
-      const copy = this.scratchFor(length);
-      buffer.copy(copy, 0, offset, offset + length);
-      written = ring.writeOwned(fd, copy, 0, length, at);
-    }
-    settle(written, (bytesWritten) => callback(null, bytesWritten, buffer), (error) => callback(error, 0, buffer));
-    return undefined;
+    const done: ring.Callback = (error, bytesWritten) => callback(error, error ? 0 : bytesWritten, buffer);
+    if (length <= slotSize) return ring.write(fd, buffer, offset, length, at, done);
+    const copy = this.scratchFor(length);
+    buffer.copy(copy, 0, offset, offset + length);
+    return ring.writeOwned(fd, copy, 0, length, at, done);
   }
 
   writev(fd: unknown, buffers: unknown, position: unknown, callback: Fn): unknown {
-    if (!ours(this.target.writev, 'writev') || !isFd(fd) || !Array.isArray(buffers) || buffers.length === 0 ||
-        !buffers.every((b) => Buffer.isBuffer(b)) || !isPosition(position) || typeof callback !== 'function') {
+    // Empty chunks only (or not Buffers at all): Node's fs.writev answers that.
+    const total = Array.isArray(buffers) && buffers.every((b) => Buffer.isBuffer(b)) ? byteLength(buffers) : 0;
+    if (!ours(this.target.writev, 'writev') || !isFd(fd) || total === 0 || !isPosition(position) || typeof callback !== 'function') {
       return this.forward('writev', arguments);
     }
     countRing(this.api.writev);
     // All chunks copied into our own memory and written by one WRITE.
-    let total = 0;
-    for (const b of buffers as Buffer[]) total += b.length;
     const copy = this.scratchFor(total);
     let at = 0;
     for (const b of buffers as Buffer[]) at += b.copy(copy, at);
-    settle(total === 0 ? Promise.resolve(0) : ring.writeOwned(fd, copy, 0, total, position ?? -1),
-      (bytesWritten) => callback(null, bytesWritten, buffers), (error) => callback(error, 0, buffers));
-    return undefined;
+    return ring.writeOwned(fd, copy, 0, total, position ?? -1, (error, bytesWritten) => callback(error, error ? 0 : bytesWritten, buffers));
   }
 
   // A stream has at most one write in flight (Writable calls _write/_writev one at a time, and
@@ -128,15 +112,13 @@ export class RingFs {
   fsync(fd: unknown, callback: Fn): unknown {
     if (!ours(this.target.fsync, 'fsync') || !isFd(fd) || typeof callback !== 'function') return this.forward('fsync', arguments);
     countRing(this.api.fsync);
-    settle(ring.fsync('fsync', fd), () => callback(null), callback);
-    return undefined;
+    return ring.fsync('fsync', fd, (error) => callback(error));
   }
 
   close(fd: unknown, callback: Fn): unknown {
     if (!ours(this.target.close, 'close') || !isFd(fd) || typeof callback !== 'function') return this.forward('close', arguments);
     countRing(this.api.close);
-    settle(ring.close(fd), () => callback(null), callback);
-    return undefined;
+    return ring.close(fd, (error) => callback(error));
   }
 }
 
@@ -145,6 +127,12 @@ export class RingFs {
 function isBufferCall(fd: unknown, buffer: unknown, offset: unknown, length: unknown, position: unknown, callback: unknown): boolean {
   return isFd(fd) && Buffer.isBuffer(buffer) && isUint(offset) && isUint(length) && length > 0 && offset + length <= buffer.length &&
     isPosition(position) && typeof callback === 'function';
+}
+
+function byteLength(buffers: readonly Buffer[]): number {
+  let total = 0;
+  for (const b of buffers) total += b.length;
+  return total;
 }
 
 function isFd(value: unknown): value is number {
