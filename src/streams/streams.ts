@@ -6,6 +6,7 @@
 // handle's methods: a shim FileHandle's are on the ring already. Like Node's, both constructors
 // may be called without `new`.
 import fs = require('node:fs');
+import { Readable, Writable } from 'node:stream';
 import { nodeFs } from '../fs/originals';
 import * as ring from '../ring';
 import { RingFs, type StreamKind } from './ring-fs';
@@ -42,8 +43,20 @@ function ringStream(Base: StreamClass, kind: StreamKind): StreamClass {
   return Stream as unknown as StreamClass;
 }
 
-export const ReadStream: StreamClass = ring.available ? ringStream(nodeFs.ReadStream as unknown as StreamClass, 'ReadStream') : nodeFs.ReadStream as unknown as StreamClass;
-export const WriteStream: StreamClass = ring.available ? ringStream(nodeFs.WriteStream as unknown as StreamClass, 'WriteStream') : nodeFs.WriteStream as unknown as StreamClass;
+// Node's own class: the one right above Readable/Writable in the chain of whatever fs.ReadStream
+// held when the shim loaded (a preload may have put a subclass there already).
+function nodeClass(found: unknown, Base: Function): StreamClass {
+  let candidate = found;
+  while (typeof candidate === 'function' && Object.getPrototypeOf(candidate.prototype) !== Base.prototype) {
+    candidate = Object.getPrototypeOf(candidate);
+  }
+  return (typeof candidate === 'function' ? candidate : found) as StreamClass;
+}
+
+export const NodeReadStream = nodeClass(nodeFs.ReadStream, Readable);
+export const NodeWriteStream = nodeClass(nodeFs.WriteStream, Writable);
+export const ReadStream: StreamClass = ring.available ? ringStream(NodeReadStream, 'ReadStream') : NodeReadStream;
+export const WriteStream: StreamClass = ring.available ? ringStream(NodeWriteStream, 'WriteStream') : NodeWriteStream;
 
 export function createReadStream(path: unknown, options?: unknown): fs.ReadStream {
   return new ReadStream(path, options);
