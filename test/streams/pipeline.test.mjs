@@ -72,3 +72,15 @@ t.test('under register: node:fs streams are ring-backed', async (t) => {
   t.ok(out.ring['ReadStream.read'] >= 2 * Math.ceil(data.length / 65536), 'stdin and the file read on the ring');
   t.ok(out.ring['WriteStream.write'] > 0, 'writes on the ring');
 });
+
+t.test('under register: a stream class an earlier preload installed is left alone', async (t) => {
+  const dirs = twinDirs(t, { 'preload.js': 'const fs = require("fs"); fs.ReadStream = class Mine extends fs.ReadStream {};' });
+  const script = `
+    const fs = require('fs');
+    const shim = require(${JSON.stringify(path.resolve(register, '..', 'fs', 'index.js'))});
+    console.log(JSON.stringify([fs.ReadStream.name, fs.WriteStream === shim.WriteStream, fs.createReadStream(process.argv[1]).destroy() instanceof shim.ReadStream]));`;
+  const r = spawnSync(process.execPath, ['--require', `${dirs.shim}/preload.js`, '--require', register, '-e', script, `${dirs.shim}/preload.js`], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const ring = stats().backend === 'io_uring';
+  t.strictSame(JSON.parse(r.stdout), ['Mine', ring, false], 'ReadStream stays the preload\'s; WriteStream is the shim\'s');
+});
