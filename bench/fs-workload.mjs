@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // One workload, one process, one JSON line on stdout:
-//   node bench/fs-workload.mjs <F1|F2|F3|F4|F6> <node|shim> [--count N] [--passes P] [--max-seconds S] [--markers]
+//   node bench/fs-workload.mjs <F1|F2|F3|F4|F6|F5|F4s> <node|shim> [--count N] [--passes P] [--max-seconds S] [--markers]
 // impl "node" imports node:fs/promises, "shim" imports uring-shim/fs/promises (this package,
-// by self-reference: run `npm run build:ts` first). Fixtures are created by ensureFixtures()
+// by self-reference: run `npm run build:ts` first). The stream cases F5 and F4s use node:fs on
+// both sides: run.mjs starts their shim side with `--require uring-shim/register`. Fixtures are created by ensureFixtures()
 // if missing (untimed). Each case does one untimed warm-up pass first, so page cache, dentry
 // cache, JIT and the shim's ring are warm for both impls; then the timed passes.
 //   --passes P       up to P timed passes (default 3; no new pass once 1 s of timed work is done,
@@ -11,7 +12,8 @@
 //   --max-seconds S  caps all timed passes together: the pool stops handing out work and a
 //                    capped pass reports the ops it did (`capped: true`); ops/s stays valid.
 //   --markers        brackets the timed passes with statSync() of marker paths (lib.straceChild).
-import { statSync } from 'node:fs';
+import { statSync, createReadStream, createWriteStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import {
   CASES, IN_FLIGHT, FILE_SIZE, BIG_SIZE, READ_SIZE, WRITE_SIZE, CACHE_DIR, BIG_FILE, MARK_BEGIN, MARK_END,
   fixtureFile, maxCount, ensureFixtures, pool, callbackPool, parseArgs,
@@ -123,6 +125,55 @@ const cases = {
   F6: () => ({
     run: (deadline) => pool(count, IN_FLIGHT, async (i) => (await fsp.open(fixtureFile(i), 'r')).close(), deadline),
   }),
+  // The first `count` 64 KiB chunks of the big file through fs.createReadStream (default
+  // highWaterMark, so 64 KiB chunks) into a Writable that drops them.
+  F5: () => {
+    const read = (n, deadline) => new Promise((resolve, reject) => {
+      let chunks = 0;
+      const source = createReadStream(BIG_FILE, { end: n * WRITE_SIZE - 1 });
+      const sink = new Writable({
+        write(chunk, encoding, callback) {
+          chunks++;
+          if (performance.now() > deadline) source.destroy();
+          callback();
+        },
+      });
+      source.on('error', reject).on('close', () => resolve(chunks));
+      source.pipe(sink);
+    });
+    return {
+      bytesPerOp: WRITE_SIZE,
+      // The whole file once: page cache and JIT warm for both impls.
+      warm: () => read(BIG_SIZE / WRITE_SIZE, Infinity),
+      run: (deadline) => read(count, deadline),
+    };
+  },
+  // `count` 64 KiB writes through fs.createWriteStream, waiting for 'drain' whenever write()
+  // says so (every time: 64 KiB is over the default 16 KiB highWaterMark). Like F4, the timed
+  // passes overwrite (flags 'r+') pages the warm pass put in the page cache.
+  F4s: () => {
+    const file = `${CACHE_DIR}/f4s-${process.pid}.tmp`;
+    const buf = Buffer.alloc(WRITE_SIZE, 0x5a);
+    const write = (flags, deadline) => new Promise((resolve, reject) => {
+      const stream = createWriteStream(file, { flags });
+      let i = 0;
+      const more = () => {
+        while (i < count && performance.now() < deadline) {
+          i++;
+          if (!stream.write(buf)) return void stream.once('drain', more);
+        }
+        stream.end();
+      };
+      stream.on('error', reject).on('close', () => resolve(i));
+      more();
+    });
+    return {
+      bytesPerOp: WRITE_SIZE,
+      warm: () => write('w', Infinity),
+      run: (deadline) => write('r+', deadline),
+      async teardown() { await fsp.rm(file, { force: true }); },
+    };
+  },
 };
 
 const c = cases[name]();

@@ -33,8 +33,14 @@ export const CASES = {
   F3cb: { what: 'fs.read (callback) 4 KiB, random, 256 MiB file', count: 100_000, quick: 5_000, strace: 5_000, demo: 20_000, target: 4.5 },
   F4: { what: 'FileHandle.write 64 KiB, sequential, 1 in flight', count: BIG_SIZE / WRITE_SIZE, quick: 256, strace: 512, demo: 1_024, target: 2 },
   F6: { what: 'open + close', count: 10_000, quick: 1_000, strace: 2_000, demo: 5_000, target: 3.3 },
+  // Streams: count = 64 KiB chunks per pass (4,096 = the whole 256 MiB file). Both sides use
+  // node:fs; the shim side is node with `--require uring-shim/register`, as an app would run.
+  F5: { what: 'fs.createReadStream 256 MiB → discarding Writable', count: BIG_SIZE / WRITE_SIZE, quick: 1_024, strace: 1_024, demo: 4_096, target: 2, register: true },
+  F4s: { what: 'fs.createWriteStream 64 KiB writes, backpressure', count: BIG_SIZE / WRITE_SIZE, quick: 1_024, strace: 1_024, demo: 4_096, target: 2, register: true },
 };
-export const maxCount = (name) => (['F1', 'F1cb', 'F2', 'F6'].includes(name) ? FILES : Infinity);
+// The preload the shim side of `register` cases runs with.
+export const REGISTER = path.join(BENCH_DIR, '..', 'dist', 'cjs', 'register.js');
+export const maxCount = (name) => (['F1', 'F1cb', 'F2', 'F6'].includes(name) ? FILES : name === 'F5' || name === 'F4s' ? BIG_SIZE / WRITE_SIZE : Infinity);
 
 // ---- fixtures (untimed, created once, reused) ---------------------------------------------------
 
@@ -116,7 +122,8 @@ export const strippedEnv = ['NODE_OPTIONS', 'UV_USE_IO_URING'].filter((k) => k i
 export function runChild(name, impl, { count, passes = 3, maxSeconds = 20, prefix = [], markers = false } = {}) {
   const args = [WORKLOAD, name, impl, '--count', String(count), '--passes', String(passes), '--max-seconds', String(maxSeconds)];
   if (markers) args.push('--markers');
-  const cmd = [...prefix, process.execPath, ...args];
+  const preload = CASES[name]?.register && impl === 'shim' ? ['--require', REGISTER] : [];
+  const cmd = [...prefix, process.execPath, ...preload, ...args];
   const r = spawnSync(cmd[0], cmd.slice(1), {
     env: childEnv, encoding: 'utf8', maxBuffer: 64 * MiB,
     timeout: (2 * maxSeconds + 30) * 1000, killSignal: 'SIGKILL', // + setup and warm-up

@@ -17,8 +17,9 @@ import {
 
 const args = parseArgs(process.argv.slice(2), ['quick', 'no-strace']);
 const quick = Boolean(args.quick);
-const caseNamed = Object.fromEntries(Object.keys(CASES).map((n) => [n.toUpperCase(), n]));
-const names = args.cases ? String(args.cases).split(',').map((s) => caseNamed[s.trim().toUpperCase()] ?? s.trim()) : Object.keys(CASES);
+// Case names are matched case-insensitively (f4s, F4S and F4s are one case).
+const byUpper = new Map(Object.keys(CASES).map((n) => [n.toUpperCase(), n]));
+const names = args.cases ? String(args.cases).split(',').map((s) => byUpper.get(s.trim().toUpperCase()) ?? s.trim()) : Object.keys(CASES);
 const bad = names.filter((n) => !CASES[n]);
 if (bad.length) { console.error(`unknown case(s): ${bad.join(', ')}; known: ${Object.keys(CASES).join(', ')}`); process.exit(2); }
 const rounds = Number(args.rounds ?? (quick ? 3 : 5));

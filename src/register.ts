@@ -8,6 +8,7 @@ import * as fsModule from 'node:fs';
 import * as fsPromisesModule from 'node:fs/promises';
 import * as shim from './fs/promises';
 import { callbackApi } from './fs/callback';
+import { installStreams } from './streams/install';
 
 const installed = Symbol.for('uring-shim.registered');
 const ringBacked = [
@@ -19,6 +20,7 @@ const target = fsPromisesModule as unknown as Record<string, unknown> & { [insta
 if (!target[installed]) {
   for (const name of ringBacked) target[name] = shim[name];
   Object.assign(fsModule, callbackApi);
+  installStreams();
   Object.defineProperty(target, installed, { value: true });
   syncBuiltinESMExports();
 }

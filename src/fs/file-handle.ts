@@ -12,6 +12,7 @@ import { IORING_OP_FTRUNCATE } from '../native';
 import { fileOptions, isEncoding, isUint, isViewArray, position } from './args';
 import { nodePromises } from './originals';
 import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-file';
+import { ReadStream, WriteStream } from '../streams/streams';
 
 type AnyHandle = any;
 type NodeFileHandleClass = new () => AnyHandle;
@@ -273,6 +274,17 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
     appendFile(data: unknown, options?: unknown): Promise<unknown> {
       return writeHandle(this, 'appendFile', data, options, arguments);
+    }
+
+    // Node's build its own stream class; these build the ring-backed subclass that
+    // `fs.ReadStream` / `fs.WriteStream` are once registered, so `instanceof` agrees. The stream
+    // works through this handle's (ring-backed) methods, with Node's handle semantics.
+    createReadStream(options?: object): unknown {
+      return new ReadStream(undefined, { ...options, fd: this });
+    }
+
+    createWriteStream(options?: object): unknown {
+      return new WriteStream(undefined, { ...options, fd: this });
     }
 
   }
