@@ -47,9 +47,16 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   int rc = -EINVAL;
   for (unsigned flags : kFlagChoices) {
     io_uring_params params{};
-    params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-    params.cq_entries = kCqEntries;
-    rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+    // Kernels that charge ring memory to RLIMIT_MEMLOCK (without CAP_IPC_LOCK) refuse a 4096-entry
+    // CQ under a 64 KiB limit (Docker's default, older distributions'); the kernel's default CQ
+    // size still fits, and the backlog keeps within whatever size we get.
+    for (unsigned cqEntries : {kCqEntries, 2 * kSqEntries}) {
+      params = io_uring_params{};
+      params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+      params.cq_entries = cqEntries;
+      rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+      if (rc != -ENOMEM) break;
+    }
     if (rc == 0) {
       setupFlags_ = flags;
       cqBudget_ = params.cq_entries;
