@@ -84,12 +84,15 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
 
   Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 2 * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
+  Napi::Object resource = Napi::Object::New(env);
+  // A Worker terminated while it loads the shim: JS values can no longer be created (the throw
+  // is swallowed, see CMakeLists.txt), so give up before any handle is started.
+  if (completions.IsEmpty() || stats.IsEmpty() || resource.IsEmpty()) return -ECANCELED;
   completions_ = static_cast<int32_t*>(completions.Data());
   statsFields_ = static_cast<double*>(stats.Data());
   completionsRef_ = Napi::Persistent(completions);
   statsRef_ = Napi::Persistent(stats);
   onCompletions_ = Napi::Persistent(onCompletions);
-  Napi::Object resource = Napi::Object::New(env);
   resource_ = Napi::Persistent(resource);
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "URING_SHIM_COMPLETIONS", resource);
 
