@@ -126,10 +126,17 @@ bool Ring::TakeSqe(uint32_t id) {
     sqe = io_uring_get_sqe(&ring_);
     if (sqe == nullptr) return false;
   }
-  PrepareSqe(sqe, OpAt(id), id);
+  const Op& op = OpAt(id);
+  if (op.code == OpCode::kClose) openFds_.erase(op.fd);
+  PrepareSqe(sqe, op, id);
   ++inflight_;
   ++unsubmitted_;
   return true;
+}
+
+void Ring::TrackDescriptor(uint64_t userData, int res) {
+  if (userData & kInternal || res < 0) return;
+  if (OpAt(static_cast<uint32_t>(userData)).code == OpCode::kOpenat) openFds_.insert(res);
 }
 
 void Ring::Submit(uint32_t id) {
@@ -190,6 +197,7 @@ void Ring::Drain() {
       ++seen;
       --inflight_;
       uint64_t id = cqe->user_data;
+      TrackDescriptor(id, cqe->res);
       if (id & kInternal) continue;
       Op& op = OpAt(static_cast<uint32_t>(id));
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
@@ -329,7 +337,10 @@ void Ring::Teardown() {
         if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
           unsigned head;
           unsigned seen = 0;
-          io_uring_for_each_cqe(&ring_, head, cqe) ++seen;
+          io_uring_for_each_cqe(&ring_, head, cqe) {
+            TrackDescriptor(cqe->user_data, cqe->res);
+            ++seen;
+          }
           io_uring_cq_advance(&ring_, seen);
           inflight_ -= std::min(inflight_, seen);
         }
@@ -338,6 +349,8 @@ void Ring::Teardown() {
     io_uring_queue_exit(&ring_);
     ringReady_ = false;
   }
+  for (int fd : openFds_) close(fd);
+  openFds_.clear();
   if (handlesOpen_ > 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "buffer_arena.h"
@@ -54,6 +55,7 @@ class Ring {
   static void OnHandleClosed(uv_handle_t* handle);
 
   bool TakeSqe(uint32_t id);
+  void TrackDescriptor(uint64_t userData, int res);
   void FillFromBacklog();
   void Enter(bool getEvents);
   void Drain();
@@ -82,6 +84,9 @@ class Ring {
   std::vector<uint32_t> cancelledBeforeSubmit_;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
+  // Descriptors the ring opened and has not been asked to close. Teardown closes them, as Node
+  // closes the FileHandles of an environment that goes away (a terminated Worker).
+  std::unordered_set<int> openFds_;
 
   BufferArena arena_;
   std::vector<uint8_t> probe_;

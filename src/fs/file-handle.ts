@@ -4,7 +4,6 @@
 // createWriteStream, asyncDispose -- is Node's, working through `fd`. Node's class is not
 // exported, so it is taken from the first handle Node opens, once, when the first handle is
 // opened through the shim.
-import { closeSync } from 'node:fs';
 import { countDelegated, countRing } from '../counters';
 import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
@@ -40,20 +39,20 @@ function symbolNamed(object: object, description: string): any {
   return found;
 }
 
-// Node warns once per process that closing on GC is deprecated (node_file.cc).
+// Node warns once per process that closing on GC is deprecated (node_file.cc). The close goes
+// through the ring, which tracks the descriptors it opened to close them at teardown.
 let gcDeprecationWarned = false;
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  try {
-    closeSync(fd);
-  } catch {
-    return;
-  }
+  ring.close(fd).then(() => warnClosedOnCollect(fd), () => {});
+});
+
+function warnClosedOnCollect(fd: number): void {
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
   if (!gcDeprecationWarned) {
     gcDeprecationWarned = true;
     process.emitWarning('Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.', 'DeprecationWarning', 'DEP0137');
   }
-});
+}
 
 let nextAsyncId = 1;
 
