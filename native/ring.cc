@@ -324,7 +324,15 @@ void Ring::Teardown() {
   cancelledBeforeSubmit_.clear();
   if (ringReady_) {
     if (inflight_ > 0) {
-      if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) {
+        // The SQ is full of this turn's submissions: send them first, or nothing would cancel
+        // an op that never completes by itself (a read parked on a pipe) and we would wait
+        // out the whole grace period.
+        io_uring_submit(&ring_);
+        sqe = io_uring_get_sqe(&ring_);
+      }
+      if (sqe != nullptr) {
         io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
         io_uring_sqe_set_data64(sqe, kInternal);
         ++inflight_;
