@@ -145,6 +145,8 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
     write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, pos?: unknown): Promise<unknown> {
       if (ArrayBuffer.isView(buffer)) {
+        // Node returns early only for an empty view; a zero length is still a write(2) (EBADF on
+        // a read-only handle), as is an empty string below.
         if (buffer.byteLength === 0) return fsCall(this, 'write', 'FileHandle.write', async () => ({ __proto__: null, bytesWritten: 0, buffer }));
         let start = offsetOrOptions;
         let count = length;
@@ -163,7 +165,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
         const n = count;
         const to = position(at);
         return fsCall(this, 'write', 'FileHandle.write', async (fd) => {
-          const bytesWritten = n === 0 ? 0 : await ring.write(fd, buffer, first, n, to);
+          const bytesWritten = await ring.write(fd, buffer, first, n, to);
           return { __proto__: null, bytesWritten, buffer };
         });
       }
@@ -174,7 +176,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
       const bytes = Buffer.from(buffer, (length as BufferEncoding | undefined) ?? 'utf8');
       const to = position(offsetOrOptions);
       return fsCall(this, 'write', 'FileHandle.write', async (fd) => {
-        const bytesWritten = bytes.length === 0 ? 0 : await ring.writeOwned(fd, bytes, 0, bytes.length, to);
+        const bytesWritten = await ring.writeOwned(fd, bytes, 0, bytes.length, to);
         return { __proto__: null, bytesWritten, buffer };
       });
     }
