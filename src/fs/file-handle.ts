@@ -151,8 +151,10 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
         let start = offsetOrOptions;
         let count = length;
         let at = pos;
-        if (typeof start === 'object' && start !== null) {
-          const params = start as Record<string, unknown>;
+        // Node takes a null offset for an empty options object: the length and position
+        // arguments are then ignored and the whole buffer is written at the current position.
+        if (typeof start === 'object') {
+          const params = (start ?? {}) as Record<string, unknown>;
           start = params.offset ?? 0;
           count = params.length;
           at = params.position ?? null;
