@@ -53,7 +53,8 @@ function disabledSysctlHint(): string {
 function loadBinding(): Binding | string {
   if (process.env.URING_SHIM_DISABLE === '1') return 'disabled by URING_SHIM_DISABLE=1';
   if (process.platform !== 'linux') return `io_uring needs Linux (this is ${process.platform})`;
-  const path = join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
+  // URING_SHIM_ADDON picks another build of the addon (the sanitizer build of `npm run build:asan`).
+  const path = process.env.URING_SHIM_ADDON || join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
   try {
     return require(path) as Binding;
   } catch (error) {
