@@ -275,7 +275,13 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  while (flagged && deferredWork()) self->Enter(true);
+  // ...for as long as running it yields completions: under load the flag can stay set with
+  // nothing left that completes (6.18), and looping on the flag alone spun here for good.
+  while (flagged && deferredWork()) {
+    unsigned ready = io_uring_cq_ready(&self->ring_);
+    self->Enter(true);
+    if (io_uring_cq_ready(&self->ring_) == ready) break;
+  }
   self->Drain();
 }
 
