@@ -226,6 +226,8 @@ else console.log(csv);
 const last = samples.at(-1);
 const summary = {
   seconds: SECONDS,
+  // Whether node:fs/promises is the shim's here (it is under --require uring-shim/register).
+  registered: Boolean(fsp[Symbol.for('uring-shim.registered')]),
   backend: stats().backend,
   fsOps: counts.fsOps,
   httpRequests: counts.httpRequests,
