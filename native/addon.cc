@@ -75,6 +75,7 @@ Napi::Value Openat(const Napi::CallbackInfo& info) {
   AssignPath(op.path, info[1]);
   op.flags = I32(info[2]);
   op.mode = U32(info[3]);
+  op.trackFd = info[4].ToBoolean().Value();
   ring->Submit(U32(info[0]));
   return Napi::Value();
 }

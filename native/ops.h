@@ -43,6 +43,7 @@ struct Op {
   uint32_t linked = kNoLink;
   bool bigint = false;     // statx: fill the shared stats area as int64 rather than double
   bool fixed = false;      // read/write: addr lies in the registered arena
+  bool trackFd = false;    // openat: the descriptor belongs to a FileHandle (see Ring::TrackDescriptor)
   int fd = -1;
   int flags = 0;
   uint32_t mode = 0;

@@ -51,9 +51,16 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   int rc = -EINVAL;
   for (unsigned flags : kFlagChoices) {
     io_uring_params params{};
-    params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-    params.cq_entries = kCqEntries;
-    rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+    // Kernels that charge ring memory to RLIMIT_MEMLOCK (without CAP_IPC_LOCK) refuse a 4096-entry
+    // CQ under a 64 KiB limit (Docker's default, older distributions'); the kernel's default CQ
+    // size still fits, and the backlog keeps within whatever size we get.
+    for (unsigned cqEntries : {kCqEntries, 2 * kSqEntries}) {
+      params = io_uring_params{};
+      params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
+      params.cq_entries = cqEntries;
+      rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+      if (rc != -ENOMEM) break;
+    }
     if (rc == 0) {
       setupFlags_ = flags;
       cqBudget_ = params.cq_entries;
@@ -92,12 +99,15 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
 
   Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 2 * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
+  Napi::Object resource = Napi::Object::New(env);
+  // A Worker terminated while it loads the shim: JS values can no longer be created (the throw
+  // is swallowed, see CMakeLists.txt), so give up before any handle is started.
+  if (completions.IsEmpty() || stats.IsEmpty() || resource.IsEmpty()) return -ECANCELED;
   completions_ = static_cast<int32_t*>(completions.Data());
   statsFields_ = static_cast<double*>(stats.Data());
   completionsRef_ = Napi::Persistent(completions);
   statsRef_ = Napi::Persistent(stats);
   onCompletions_ = Napi::Persistent(onCompletions);
-  Napi::Object resource = Napi::Object::New(env);
   resource_ = Napi::Persistent(resource);
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "URING_SHIM_COMPLETIONS", resource);
 
@@ -145,8 +155,24 @@ bool Ring::TakeSqes(uint32_t id) {
   return true;
 }
 
+// Descriptors of FileHandles (and of the shim's own whole-file operations) that the ring opened:
+// a terminated environment's are closed at teardown, as Node closes its FileHandles. Raw fds
+// from the callback API are the program's, and left alone, as Node leaves them.
+void Ring::TrackDescriptor(uint32_t id, int res) {
+  const Op& op = OpAt(id);
+  if (res >= 0 && op.code == OpCode::kOpenat && op.trackFd) openFds_.insert(res);
+}
+
+// From the moment a close is asked for, the descriptor is the close's to release.
+void Ring::ForgetDescriptor(const Op& close) {
+  if (close.code == OpCode::kClose) openFds_.erase(close.fd);
+}
+
 void Ring::Submit(uint32_t id) {
-  if (Refused(OpAt(id).code)) RunOnThreadpool(id, false);
+  Op& op = OpAt(id);
+  ForgetDescriptor(op);
+  if (op.linked != kNoLink) ForgetDescriptor(OpAt(op.linked));
+  if (Refused(op.code)) RunOnThreadpool(id, false);
   else if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
   UpdateLoopRef();
 }
@@ -185,6 +211,7 @@ void Ring::OnPoolDone(uv_work_t* req, int status) {
     // Remember the kind only when the system call did what the ring would not.
     if (job->refusedByRing && !RefusedByRing(job->result)) self->refused_[static_cast<size_t>(job->op->code)] = true;
     ++self->counters_.servedByThreadpool;
+    self->TrackDescriptor(job->id, job->result);
     self->ready_.emplace_back(job->id, job->result);
     if (job->linked != nullptr) self->ready_.emplace_back(job->op->linked, job->linkedResult);
     self->Drain();
@@ -259,6 +286,7 @@ void Ring::Drain() {
       --inflight_;
       uint64_t id = cqe->user_data;
       if (id & kInternal) continue;
+      TrackDescriptor(static_cast<uint32_t>(id), cqe->res);
       Op& op = OpAt(static_cast<uint32_t>(id));
       // A hard-linked head's partner has already run on the result: only a lone op is retried.
       if (RefusedByRing(cqe->res) && op.linked == kNoLink) {
@@ -346,7 +374,13 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  while (flagged && deferredWork()) self->Enter(true);
+  // ...for as long as running it yields completions: under load the flag can stay set with
+  // nothing left that completes (6.18), and looping on the flag alone spun here for good.
+  while (flagged && deferredWork()) {
+    unsigned ready = io_uring_cq_ready(&self->ring_);
+    self->Enter(true);
+    if (io_uring_cq_ready(&self->ring_) == ready) break;
+  }
   self->Drain();
 }
 
@@ -391,12 +425,27 @@ void Ring::Teardown() {
   statsRef_.Reset();
   resource_.Reset();
   asyncContext_.reset();
+  // Closes JS asked for that never reached the kernel still happen: their descriptors are no
+  // longer tracked, and nothing else would release them.
+  for (uint32_t id : backlog_) {
+    const Op& op = OpAt(id);
+    if (op.code == OpCode::kClose) close(op.fd);
+    if (op.linked != kNoLink) close(OpAt(op.linked).fd);
+  }
   backlog_.clear();
   ready_.clear();
   tornDown_ = true;
   if (ringReady_) {
     if (inflight_ > 0 || poolUnfinished_ > 0) {
-      if (io_uring_sqe* sqe = io_uring_get_sqe(&ring_)) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+      if (sqe == nullptr) {
+        // The SQ is full of this turn's submissions: send them first, or nothing would cancel
+        // an op that never completes by itself (a read parked on a pipe) and we would wait
+        // out the whole grace period.
+        io_uring_submit(&ring_);
+        sqe = io_uring_get_sqe(&ring_);
+      }
+      if (sqe != nullptr) {
         io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
         io_uring_sqe_set_data64(sqe, kInternal);
         ++inflight_;
@@ -409,7 +458,10 @@ void Ring::Teardown() {
         if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
           unsigned head;
           unsigned seen = 0;
-          io_uring_for_each_cqe(&ring_, head, cqe) ++seen;
+          io_uring_for_each_cqe(&ring_, head, cqe) {
+            if (!(cqe->user_data & kInternal)) TrackDescriptor(static_cast<uint32_t>(cqe->user_data), cqe->res);
+            ++seen;
+          }
           io_uring_cq_advance(&ring_, seen);
           inflight_ -= std::min(inflight_, seen);
         }
@@ -418,6 +470,8 @@ void Ring::Teardown() {
     io_uring_queue_exit(&ring_);
     ringReady_ = false;
   }
+  for (int fd : openFds_) close(fd);
+  openFds_.clear();
   if (handlesOpen_ > 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);

@@ -15,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "buffer_arena.h"
@@ -62,6 +63,8 @@ class Ring {
   static void OnHandleClosed(uv_handle_t* handle);
 
   bool TakeSqes(uint32_t id);
+  void TrackDescriptor(uint32_t id, int res);
+  void ForgetDescriptor(const Op& close);
   void FillFromBacklog();
   void Enter(bool getEvents);
   void Drain();
@@ -116,6 +119,9 @@ class Ring {
   bool tornDown_ = false;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
+  // Descriptors the ring opened and has not been asked to close. Teardown closes them, as Node
+  // closes the FileHandles of an environment that goes away (a terminated Worker).
+  std::unordered_set<int> openFds_;
 
   BufferArena arena_;
   std::vector<uint8_t> probe_;

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const strict = process.argv.includes('--strict');
+// --asan: AddressSanitizer + UBSan build (CMakeLists.txt's Asan type) into build-asan/, for the
+// sanitizer tests; load it with URING_SHIM_ADDON=build-asan/Asan/uring_shim.node.
+const asan = process.argv.includes('--asan');
 
 function missingPrerequisite() {
   if (process.platform !== 'linux') return `io_uring needs Linux (this is ${process.platform})`;
@@ -42,7 +45,8 @@ function cmakeJsCli() {
 }
 const cli = cmakeJsCli();
 const result = cli
-  ? spawnSync(process.execPath, [cli, 'compile', '--directory', root, '--out', join(root, 'build')], { env, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' })
+  ? spawnSync(process.execPath, [cli, 'compile', '--directory', root, ...(asan ? ['--out', join(root, 'build-asan'), '--config', 'Asan'] : ['--out', join(root, 'build')])],
+    { env, stdio: strict ? 'inherit' : 'pipe', encoding: 'utf8' })
   : { status: 1, stdout: '', stderr: 'cmake-js is not installed' };
 if (result.status !== 0) {
   if (!strict) {

@@ -30,7 +30,7 @@ export interface RingCounters {
 
 export interface Binding {
   init(onCompletions: (count: number) => void): RingInfo | { error: string };
-  openat(id: number, path: string | Buffer, flags: number, mode: number): void;
+  openat(id: number, path: string | Buffer, flags: number, mode: number, trackFd: boolean): void;
   close(id: number, fd: number): void;
   read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
   readThenClose(readId: number, closeId: number, fd: number, target: ArrayBufferView, targetOffset: number, length: number, position: number): void;
@@ -62,7 +62,8 @@ function disabledSysctlHint(): string {
   return ' (blocked by a seccomp profile, e.g. a container runtime\'s default, or an old kernel)';
 }
 
-export const addonPath = join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
+// URING_SHIM_ADDON picks another build of the addon (the sanitizer build of `npm run build:asan`).
+export const addonPath = process.env.URING_SHIM_ADDON || join(__dirname, '..', '..', 'build', 'Release', 'uring_shim.node');
 
 function loadBinding(): Binding | string {
   if (process.env.URING_SHIM_DISABLE === '1') return 'disabled by URING_SHIM_DISABLE=1';

@@ -242,7 +242,9 @@ export function openat(path: string | Buffer, flags: number, mode: number): Prom
 export function openat(path: string | Buffer, flags: number, mode: number, callback: Callback, receiver?: unknown): void;
 export function openat(path: string | Buffer, flags: number, mode: number, callback?: Callback, receiver?: unknown): Promise<number> | void {
   const op = acquire(Finish.Value, 'open', path);
-  binding!.openat(op.id, path, flags, mode);
+  // A promise-form open makes a FileHandle's (or the shim's own) descriptor, which the ring
+  // closes if its environment goes away first; a callback-form open hands the program a raw fd.
+  binding!.openat(op.id, path, flags, mode, callback === undefined);
   return settle(op, callback, receiver);
 }
 

@@ -4,7 +4,6 @@
 // createWriteStream, asyncDispose -- is Node's, working through `fd`. Node's class is not
 // exported, so it is taken from the first handle Node opens, once, when the first handle is
 // opened through the shim.
-import { closeSync } from 'node:fs';
 import { countDelegated, countRing } from '../counters';
 import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
@@ -51,20 +50,20 @@ function symbolNamed(object: object, description: string): any {
   return found;
 }
 
-// Node warns once per process that closing on GC is deprecated (node_file.cc).
+// Node warns once per process that closing on GC is deprecated (node_file.cc). The close goes
+// through the ring, which tracks the descriptors it opened to close them at teardown.
 let gcDeprecationWarned = false;
 const closeOnCollect = new FinalizationRegistry<number>((fd) => {
-  try {
-    closeSync(fd);
-  } catch {
-    return;
-  }
+  ring.close(fd).then(() => warnClosedOnCollect(fd), () => {});
+});
+
+function warnClosedOnCollect(fd: number): void {
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`);
   if (!gcDeprecationWarned) {
     gcDeprecationWarned = true;
     process.emitWarning('Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.', 'DeprecationWarning', 'DEP0137');
   }
-});
+}
 
 let nextAsyncId = 1;
 
@@ -161,12 +160,16 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
     write(buffer: unknown, offsetOrOptions?: unknown, length?: unknown, pos?: unknown): Promise<unknown> {
       if (ArrayBuffer.isView(buffer)) {
+        // Node returns early only for an empty view; a zero length is still a write(2) (EBADF on
+        // a read-only handle), as is an empty string below.
         if (buffer.byteLength === 0) return fsCall(this, 'write', 'FileHandle.write', async () => ({ __proto__: null, bytesWritten: 0, buffer }));
         let start = offsetOrOptions;
         let count = length;
         let at = pos;
-        if (typeof start === 'object' && start !== null) {
-          const params = start as Record<string, unknown>;
+        // Node takes a null offset for an empty options object: the length and position
+        // arguments are then ignored and the whole buffer is written at the current position.
+        if (typeof start === 'object') {
+          const params = (start ?? {}) as Record<string, unknown>;
           start = params.offset ?? 0;
           count = params.length;
           at = params.position ?? null;
@@ -179,7 +182,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
         const n = count;
         const to = position(at);
         return fsCall(this, 'write', 'FileHandle.write', async (fd) => {
-          const bytesWritten = n === 0 ? 0 : await ring.write(fd, buffer, first, n, to);
+          const bytesWritten = await ring.write(fd, buffer, first, n, to);
           return { __proto__: null, bytesWritten, buffer };
         });
       }
@@ -190,7 +193,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
       const bytes = Buffer.from(buffer, (length as BufferEncoding | undefined) ?? 'utf8');
       const to = position(offsetOrOptions);
       return fsCall(this, 'write', 'FileHandle.write', async (fd) => {
-        const bytesWritten = bytes.length === 0 ? 0 : await ring.writeOwned(fd, bytes, 0, bytes.length, to);
+        const bytesWritten = await ring.writeOwned(fd, bytes, 0, bytes.length, to);
         return { __proto__: null, bytesWritten, buffer };
       });
     }

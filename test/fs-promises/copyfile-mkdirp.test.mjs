@@ -8,6 +8,8 @@ import { stats } from 'uring-shim';
 const { COPYFILE_EXCL, COPYFILE_FICLONE } = fs.constants;
 
 const modeOf = (p) => fs.statSync(p).mode;
+// Where io_uring is refused (the fallback runs of this suite) Node serves everything: no ring counts.
+const ringOn = stats().backend === 'io_uring';
 
 t.test('copyFile', async (t) => {
   const tw = twins(t, (d) => {
@@ -60,7 +62,7 @@ t.test('copyFile', async (t) => {
   const fds = fdCount();
   await Promise.all(Array.from({ length: 200 }, (_, i) => tw.impls.shim.copyFile(`${tw.dirs.shim}/small`, `${tw.dirs.shim}/many-${i}`)));
   t.equal(fdCount(), fds, 'no descriptor left open by 200 concurrent copies');
-  t.ok((stats().ring.copyFile ?? 0) - before >= 200, 'the ring carried them');
+  if (ringOn) t.ok((stats().ring.copyFile ?? 0) - before >= 200, 'the ring carried them');
 });
 
 t.test('mkdir recursive', async (t) => {
@@ -100,5 +102,5 @@ t.test('mkdir recursive', async (t) => {
 
   const before = stats().ring.mkdir ?? 0;
   await tw.impls.shim.mkdir(`${tw.dirs.shim}/counted/a/b`, { recursive: true });
-  t.ok((stats().ring.mkdir ?? 0) > before, 'the ring carried recursive mkdir');
+  if (ringOn) t.ok((stats().ring.mkdir ?? 0) > before, 'the ring carried recursive mkdir');
 });

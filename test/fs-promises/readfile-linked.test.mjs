@@ -9,6 +9,7 @@ import * as shimFsp from 'uring-shim/fs/promises';
 import { stats } from 'uring-shim';
 
 const linkedMax = 4 * 1024 * 1024;
+const ringOn = stats().backend === 'io_uring';
 const sizes = [1, 4096, 16 * 1024 + 1, linkedMax, linkedMax + 1];
 
 t.test('sizes around the linked-read limit, flags, and files that are not plain', async (t) => {
@@ -74,7 +75,8 @@ t.test('cancelled while queued behind more requests than the ring holds', async 
       ? r.error.name !== 'AbortError'
       : !r.value.equals(pattern(512 + (i % files), (i % files) + 1)));
     t.equal(wrong.length, 0, `abort after ${abortAfter} settled: every read has its file's bytes or an AbortError`);
-    t.ok(results.some((r) => r.error), `abort after ${abortAfter} settled: some reads were cancelled`);
+    // Node checks the signal only between steps, so without a ring every read may finish first.
+    if (ringOn) t.ok(results.some((r) => r.error), `abort after ${abortAfter} settled: some reads were cancelled`);
     t.equal(fdCount(), before, `abort after ${abortAfter} settled: every descriptor closed, cancelled or not`);
   }
   t.equal(stats().inFlight, 0, 'nothing left in flight');

@@ -113,6 +113,16 @@ function bytesOf(view) {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
+// A view whose ArrayBuffer was transferred away: no bytes to compare, only that fact.
+function isDetached(view) {
+  try {
+    new Uint8Array(view.buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 export function digest(bytes) {
   const b = Buffer.isBuffer(bytes) ? bytes : bytesOf(bytes);
   if (b.length <= 256) return b.toString('hex');
@@ -254,6 +264,7 @@ export function normalise(v, dir, depth = 0) {
   if (v instanceof Error) return errorView(v, dir);
   if (Buffer.isBuffer(v)) return { $buffer: v.length, bytes: digest(normBytes(v, dir)) };
   if (ArrayBuffer.isView(v)) {
+    if (isDetached(v)) return { $view: protoName(v), detached: true };
     return { $view: protoName(v), byteLength: v.byteLength, bytes: digest(v) };
   }
   if (v instanceof ArrayBuffer) {
