@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ring.h"
+#include "socket.h"
 
 namespace {
 
@@ -64,6 +65,7 @@ void* Target(Ring* ring, const Napi::Value& v, const Napi::Value& offset, bool* 
 Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) {
   Op& op = ring->OpAt(U32(info[0]));
   op.code = code;
+  op.weak = false;
   return op;
 }
 
@@ -179,6 +181,85 @@ Napi::Value PathAndNumber(const Napi::CallbackInfo& info, OpCode code) {
 Napi::Value Unlinkat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kUnlinkat); }
 Napi::Value Mkdirat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kMkdirat); }
 
+// ---- sockets --------------------------------------------------------------------------------
+
+// connect(id, fd, family, host, port) -> 0, or -EINVAL for an address that does not parse.
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kConnect);
+  op.fd = I32(info[1]);
+  if (!ParseSockaddr(I32(info[2]), info[3].As<Napi::String>().Utf8Value(), I32(info[4]), &op.sockaddr, &op.sockaddrLen)) {
+    return Napi::Number::New(info.Env(), -EINVAL);
+  }
+  ring->Submit(U32(info[0]));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// accept(id, fd, weak): multishot; each completion is a new non-blocking, close-on-exec fd.
+// recv(id, fd, weak): multishot into the provided-buffer ring -> 0 or a negative errno.
+Napi::Value Multishot(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  if (code == OpCode::kRecv) {
+    int rc = ring->EnsureBufRing();
+    if (rc < 0) return Napi::Number::New(info.Env(), rc);
+  }
+  Op& op = Begin(ring, info, code);
+  op.fd = I32(info[1]);
+  op.flags = BufRing::kGroup;
+  op.weak = info[2].ToBoolean().Value();
+  ring->Submit(U32(info[0]));
+  return Napi::Number::New(info.Env(), 0);
+}
+Napi::Value Accept(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kAccept); }
+Napi::Value Recv(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kRecv); }
+
+// sendmsg(id, fd, views[]): the views are pinned by JS until the completion.
+Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kSendmsg);
+  op.fd = I32(info[1]);
+  auto views = info[2].As<Napi::Array>();
+  uint32_t count = views.Length();
+  op.iovecs.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
+    op.iovecs[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    op.iovecs[i].iov_len = view.ByteLength();
+  }
+  std::memset(&op.msg, 0, sizeof(op.msg));
+  op.msg.msg_iov = op.iovecs.data();
+  op.msg.msg_iovlen = count;
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kShutdown);
+  op.fd = I32(info[1]);
+  op.flags = SHUT_WR;
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value SetWeak(const Napi::CallbackInfo& info) {
+  RingOf(info)->SetWeak(U32(info[0]), info[1].ToBoolean().Value());
+  return Napi::Value();
+}
+
+// recvBuffers() -> the provided-buffer ring's memory (buffer id i at i * bufSize), or a
+// negative errno where the kernel has no provided-buffer rings.
+Napi::Value RecvBuffers(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  int rc = ring->EnsureBufRing();
+  if (rc < 0) return Napi::Number::New(info.Env(), rc);
+  const BufRing& bufs = ring->bufRing();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("memory", Napi::Buffer<uint8_t>::New(info.Env(), bufs.data(), bufs.size()));
+  out.Set("bufSize", bufs.bufSize());
+  return out;
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   RingOf(info)->Cancel(U32(info[0]));
   return Napi::Value();
@@ -223,8 +304,12 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"ftruncate", Ftruncate}, {"renameat", Renameat}, {"unlinkat", Unlinkat},
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
       {"cancel", Cancel},     {"counters", Counters},
+      {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
+      {"sendmsg", Sendmsg},   {"shutdown", Shutdown}, {"setWeak", SetWeak},
+      {"recvBuffers", RecvBuffers},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+  RegisterSocketFunctions(env, exports);
   return exports;
 }
 

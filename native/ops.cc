@@ -63,11 +63,30 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
     case OpCode::kSymlinkat:
       io_uring_prep_symlinkat(sqe, op.path.c_str(), AT_FDCWD, op.path2.c_str());
       break;
+    case OpCode::kConnect:
+      io_uring_prep_connect(sqe, op.fd, reinterpret_cast<const sockaddr*>(&op.sockaddr), op.sockaddrLen);
+      break;
+    case OpCode::kAccept:
+      io_uring_prep_multishot_accept(sqe, op.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      break;
+    case OpCode::kRecv:
+      io_uring_prep_recv_multishot(sqe, op.fd, nullptr, 0, 0);
+      sqe->flags |= IOSQE_BUFFER_SELECT;
+      sqe->buf_group = op.flags;
+      break;
+    case OpCode::kSendmsg:
+      io_uring_prep_sendmsg(sqe, op.fd, &op.msg, MSG_NOSIGNAL);
+      break;
+    case OpCode::kShutdown:
+      io_uring_prep_shutdown(sqe, op.fd, op.flags);
+      break;
     case OpCode::kCount:
       break;
   }
   io_uring_sqe_set_data64(sqe, id);
 }
+
+bool IsMultishot(OpCode code) { return code == OpCode::kAccept || code == OpCode::kRecv; }
 
 void StoreStats(const struct statx& st, bool bigint, double* fields) {
   const int64_t values[kStatsFields] = {

@@ -4,6 +4,7 @@
 // Buffers that JS keeps alive itself.
 #pragma once
 #include <linux/stat.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstdint>
@@ -28,6 +29,11 @@ enum class OpCode : uint8_t {
   kMkdirat,
   kLinkat,
   kSymlinkat,
+  kConnect,
+  kAccept,     // multishot: one completion per connection, F_MORE until it ends
+  kRecv,       // multishot, buffers from the provided-buffer ring
+  kSendmsg,
+  kShutdown,
   kCount,
 };
 
@@ -48,7 +54,14 @@ struct Op {
   std::string path2;
   std::vector<iovec> iovecs;
   struct statx statxBuf;
+  bool weak = false;       // an unref'd socket's op: does not keep the loop alive
+  sockaddr_storage sockaddr;
+  socklen_t sockaddrLen = 0;
+  msghdr msg;
 };
+
+// Whether a completion ends its op (multishot ops post many completions with F_MORE).
+bool IsMultishot(OpCode code);
 
 // Fills an SQE from the record; the SQE's user_data is the op id.
 void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id);

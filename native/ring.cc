@@ -14,6 +14,8 @@ constexpr unsigned kCqEntries = 4096;
 constexpr size_t kSlotSize = 16 * 1024;
 constexpr uint32_t kSlotCount = 128;
 constexpr int kTeardownWaitMs = 10000;
+constexpr uint32_t kRecvBufSize = 16 * 1024;
+constexpr uint32_t kRecvBufCount = 256;
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
@@ -75,7 +77,7 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   if ((rc = arena_.Allocate(kSlotSize, kSlotCount)) < 0) return rc;
   arena_.Register(&ring_);
 
-  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 2 * sizeof(int32_t));
+  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 3 * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
   completions_ = static_cast<int32_t*>(completions.Data());
   statsFields_ = static_cast<double*>(stats.Data());
@@ -123,8 +125,23 @@ bool Ring::TakeSqe(uint32_t id) {
 }
 
 void Ring::Submit(uint32_t id) {
+  if (OpAt(id).weak) ++weakInflight_;
   if (!backlog_.empty() || !TakeSqe(id)) backlog_.push_back(id);
   UpdateLoopRef();
+}
+
+void Ring::SetWeak(uint32_t id, bool weak) {
+  Op& op = OpAt(id);
+  if (op.weak == weak) return;
+  op.weak = weak;
+  if (weak) ++weakInflight_;
+  else --weakInflight_;
+  UpdateLoopRef();
+}
+
+int Ring::EnsureBufRing() {
+  if (bufRingError_ == 1) bufRingError_ = bufRing_.Setup(&ring_, kRecvBufSize, kRecvBufCount);
+  return bufRingError_;
 }
 
 void Ring::Cancel(uint32_t id) {
@@ -167,8 +184,12 @@ void Ring::Drain() {
   for (;;) {
     uint32_t n = 0;
     while (n < kBatch && !cancelledBeforeSubmit_.empty()) {
-      completions_[2 * n] = static_cast<int32_t>(cancelledBeforeSubmit_.back());
-      completions_[2 * n + 1] = -ECANCELED;
+      Op& cancelled = OpAt(cancelledBeforeSubmit_.back());
+      if (cancelled.weak) --weakInflight_;
+      cancelled.weak = false;
+      completions_[3 * n] = static_cast<int32_t>(cancelledBeforeSubmit_.back());
+      completions_[3 * n + 1] = -ECANCELED;
+      completions_[3 * n + 2] = 0;
       cancelledBeforeSubmit_.pop_back();
       ++n;
     }
@@ -178,15 +199,23 @@ void Ring::Drain() {
     io_uring_for_each_cqe(&ring_, head, cqe) {
       if (n == kBatch) break;
       ++seen;
-      --inflight_;
       uint64_t id = cqe->user_data;
+      bool more = cqe->flags & IORING_CQE_F_MORE;
+      if (!more) --inflight_;
       if (id & kInternal) continue;
       Op& op = OpAt(static_cast<uint32_t>(id));
+      if (!more && op.weak) {
+        op.weak = false;
+        --weakInflight_;
+      }
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
         StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
       }
-      completions_[2 * n] = static_cast<int32_t>(id);
-      completions_[2 * n + 1] = cqe->res;
+      // The buffer goes back to the kernel after this batch: JS copies it out first.
+      if (cqe->flags & IORING_CQE_F_BUFFER) bufRing_.Return(static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+      completions_[3 * n] = static_cast<int32_t>(id);
+      completions_[3 * n + 1] = cqe->res;
+      completions_[3 * n + 2] = static_cast<int32_t>(cqe->flags);
       ++n;
     }
     io_uring_cq_advance(&ring_, seen);
@@ -195,7 +224,9 @@ void Ring::Drain() {
     counters_.largestBatch = std::max(counters_.largestBatch, static_cast<double>(n));
     // Room freed in the CQ budget: admit waiting ops before JS adds more behind them.
     FillFromBacklog();
-    if (!DeliverToJs(n)) break;
+    bool delivered = DeliverToJs(n);
+    bufRing_.Flush();
+    if (!delivered) break;
     if (n < kBatch) break;  // everything ready has been delivered
   }
   UpdateLoopRef();
@@ -224,7 +255,7 @@ bool Ring::DeliverToJs(uint32_t count) {
 }
 
 void Ring::UpdateLoopRef() {
-  bool wanted = inflight_ > 0 || !backlog_.empty() || !cancelledBeforeSubmit_.empty();
+  bool wanted = inflight_ > weakInflight_ || !backlog_.empty() || !cancelledBeforeSubmit_.empty();
   if (wanted == loopRef_ || handlesOpen_ == 0) return;
   loopRef_ = wanted;
   auto* handle = reinterpret_cast<uv_handle_t*>(&poll_);
@@ -263,7 +294,7 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
 
 Napi::Object Ring::Exports(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("completions", Napi::Int32Array::New(env, kBatch * 2, completionsRef_.Value(), 0));
+  out.Set("completions", Napi::Int32Array::New(env, kBatch * 3, completionsRef_.Value(), 0));
   out.Set("statsFields", Napi::Float64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
   out.Set("statsFieldsBigInt",
           Napi::BigInt64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
@@ -319,9 +350,13 @@ void Ring::Teardown() {
         if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
           unsigned head;
           unsigned seen = 0;
-          io_uring_for_each_cqe(&ring_, head, cqe) ++seen;
+          unsigned ended = 0;
+          io_uring_for_each_cqe(&ring_, head, cqe) {
+            ++seen;
+            if (!(cqe->flags & IORING_CQE_F_MORE)) ++ended;
+          }
           io_uring_cq_advance(&ring_, seen);
-          inflight_ -= std::min(inflight_, seen);
+          inflight_ -= std::min(inflight_, ended);
         }
       }
     }

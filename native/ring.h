@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "buf_ring.h"
 #include "buffer_arena.h"
 #include "ops.h"
 
@@ -36,6 +37,12 @@ class Ring {
   // Asks the kernel to cancel op `id`; its own completion still arrives (with -ECANCELED if
   // the cancel won), and only then is its memory released.
   void Cancel(uint32_t id);
+
+  // An unref'd socket's multishot op in flight does not keep the loop alive.
+  void SetWeak(uint32_t id, bool weak);
+  // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
+  int EnsureBufRing();
+  const BufRing& bufRing() const { return bufRing_; }
 
   const BufferArena& arena() const { return arena_; }
   const Counters& counters() const { return counters_; }
@@ -82,11 +89,14 @@ class Ring {
   std::vector<uint32_t> cancelledBeforeSubmit_;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
+  uint32_t weakInflight_ = 0;
 
   BufferArena arena_;
+  BufRing bufRing_;
+  int bufRingError_ = 1;  // 1: not set up yet
   std::vector<uint8_t> probe_;
 
-  // Shared with JS: [id, res] pairs and, for statx completions, Node-layout stats fields.
+  // Shared with JS: [id, res, flags] triples and, for statx completions, Node-layout stats fields.
   static constexpr uint32_t kBatch = 1024;
   int32_t* completions_ = nullptr;
   double* statsFields_ = nullptr;

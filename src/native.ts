@@ -34,6 +34,21 @@ export interface Binding {
   linkat(id: number, existing: string | Buffer, newPath: string | Buffer): void;
   symlinkat(id: number, target: string | Buffer, path: string | Buffer): void;
   cancel(id: number): void;
+  connect(id: number, fd: number, family: number, host: string, port: number): number;
+  accept(id: number, fd: number, weak: boolean): void;
+  recv(id: number, fd: number, weak: boolean): number;
+  sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
+  shutdown(id: number, fd: number): void;
+  setWeak(id: number, weak: boolean): void;
+  recvBuffers(): { memory: Buffer; bufSize: number } | number;
+  socket(family: number): number;
+  bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;
+  listen(fd: number, backlog: number): number;
+  sockname(fd: number, peer: boolean, out: object): number;
+  setNoDelay(fd: number, enable: boolean): number;
+  setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
+  setLinger0(fd: number): number;
+  closeSync(fd: number): number;
   counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
 }
 

@@ -16,7 +16,14 @@ const enum Finish {
   Stats,        // resolve with a Stats built from the shared fields
   CopyOut,      // read landed in an arena slot: copy into the caller's buffer, free the slot
   FreeSlot,     // write was copied into an arena slot: free it
+  Callback,     // socket ops: hand (res, flags) to `listener`; multishot ops stay until the last
 }
+
+// A socket operation's result: `flags` carries IORING_CQE_F_MORE and the provided buffer id.
+export type Listener = (res: number, flags: number) => void;
+export const CQE_F_BUFFER = 1;
+export const CQE_F_MORE = 2;
+export const CQE_BUFFER_SHIFT = 16;
 
 class Operation {
   id: number;
@@ -28,6 +35,7 @@ class Operation {
   slot = -1;
   target: ArrayBufferView | readonly ArrayBufferView[] | null = null;
   targetOffset = 0;
+  listener: Listener = noop;
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
   constructor(id: number) {
@@ -43,9 +51,16 @@ const idle: Operation[] = [];
 function onCompletions(count: number): void {
   const completions = info!.completions;
   for (let i = 0; i < count; i++) {
-    const op = operations[completions[2 * i]];
-    const res = completions[2 * i + 1];
-    complete(op, res, i);
+    const op = operations[completions[3 * i]];
+    const res = completions[3 * i + 1];
+    if (op.finish === Finish.Callback) {
+      const flags = completions[3 * i + 2];
+      const listener = op.listener;
+      if (!(flags & CQE_F_MORE)) release(op);
+      listener(res, flags);
+    } else {
+      complete(op, res, i);
+    }
   }
 }
 
@@ -93,7 +108,7 @@ function release(op: Operation): void {
   op.path = op.dest = undefined;
   op.target = null;
   op.slot = -1;
-  op.resolve = op.reject = noop;
+  op.resolve = op.reject = op.listener = noop;
   idle.push(op);
 }
 
@@ -256,4 +271,86 @@ export function symlinkat(target: string | Buffer, path: string | Buffer): Promi
   const op = acquire(Finish.Nothing, 'symlink', target, path);
   binding!.symlinkat(op.id, target, path);
   return settle(op);
+}
+
+// ---- sockets: each returns the operation id (for cancel/setWeak); `listener` gets every result.
+
+function listen(syscall: string, listener: Listener): Operation {
+  const op = acquire(Finish.Callback, syscall);
+  op.listener = listener;
+  return op;
+}
+
+export const sockets = binding;
+
+// Returns the id, or a negative errno when the address does not parse (nothing was queued).
+export function connect(fd: number, family: 4 | 6, host: string, port: number, listener: Listener): number {
+  const op = listen('connect', listener);
+  const rc = binding!.connect(op.id, fd, family, host, port);
+  if (rc === 0) return op.id;
+  release(op);
+  return rc;
+}
+
+export function accept(fd: number, weak: boolean, listener: Listener): number {
+  const op = listen('accept', listener);
+  binding!.accept(op.id, fd, weak);
+  return op.id;
+}
+
+// Returns the id, or a negative errno when the kernel has no provided-buffer rings.
+export function recv(fd: number, weak: boolean, listener: Listener): number {
+  const op = listen('read', listener);
+  const rc = binding!.recv(op.id, fd, weak);
+  if (rc === 0) return op.id;
+  release(op);
+  return rc;
+}
+
+// The views stay referenced by the operation until its completion.
+export function sendmsg(fd: number, views: readonly Uint8Array[], listener: Listener): number {
+  const op = listen('write', listener);
+  op.target = views;
+  binding!.sendmsg(op.id, fd, views);
+  return op.id;
+}
+
+export function shutdown(fd: number, listener: Listener): number {
+  const op = listen('shutdown', listener);
+  binding!.shutdown(op.id, fd);
+  return op.id;
+}
+
+export function closeSocket(fd: number, listener: Listener): number {
+  const op = listen('close', listener);
+  binding!.close(op.id, fd);
+  return op.id;
+}
+
+export function setWeak(id: number, weak: boolean): void {
+  binding!.setWeak(id, weak);
+}
+
+let recvMemory: Uint8Array | null | undefined;
+let recvBufSize = 0;
+
+// The provided-buffer ring's bytes, or null where the kernel has none (then net stays Node's).
+export function receiveBuffers(): Uint8Array | null {
+  if (recvMemory === undefined) {
+    const got = binding ? binding.recvBuffers() : -1;
+    if (typeof got === 'number') {
+      recvMemory = null;
+    } else {
+      recvMemory = new Uint8Array(got.memory.buffer, got.memory.byteOffset, got.memory.byteLength);
+      recvBufSize = got.bufSize;
+    }
+  }
+  return recvMemory;
+}
+
+// Copies the bytes a receive completion names out of the provided-buffer ring (which gets
+// the buffer back right after this batch).
+export function takeReceived(res: number, flags: number): Uint8Array {
+  const start = (flags >>> CQE_BUFFER_SHIFT) * recvBufSize;
+  return recvMemory!.slice(start, start + res);
 }

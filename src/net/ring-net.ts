@@ -1,0 +1,144 @@
+// Where Node's net.js would create a TCP handle, a RingTCP is put in its place; everything else
+// stays net.js's own code. The same three functions serve `uring-shim/net` (installed on its
+// subclasses) and register (installed on node:net's own prototypes):
+//   connect  -- a socket about to connect over TCP without a handle gets a RingTCP first;
+//   _listen2 -- a server about to create its listen handle gets a bound RingTCP first;
+//   kReinitializeHandle -- autoSelectFamily's per-attempt handles stay on the ring.
+// Sockets the shim cannot serve keep Node's handles: Unix domain sockets, sockets made from a
+// handle or fd, cluster workers' shared listen handles, tls.connect's own socket.
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { Duplex } from 'node:stream';
+import * as ring from '../ring';
+import { countDelegated, countRing } from '../counters';
+import { RingTCP } from './tcp-handle';
+
+type Args = unknown[];
+type Connect = (this: net.Socket, ...args: Args) => net.Socket;
+type Listen2 = (this: net.Server, address: string | undefined, port: number, addressType: number,
+  backlog: number, fd: number | undefined, flags: number) => void;
+type AnyFn = (this: unknown, ...args: Args) => unknown;
+interface WithHandle { _handle: unknown; destroyed?: boolean }
+
+const normalizeArgs = (net as unknown as { _normalizeArgs(args: Args): [Record<string, unknown>, unknown] })._normalizeArgs;
+const kRingSocket = Symbol('uring-shim.ringSocket');
+export const kReinitializeHandle = Object.getOwnPropertySymbols(net.Socket.prototype)
+  .find((symbol) => symbol.description === 'kReinitializeHandle');
+
+let usable: boolean | undefined;
+// The ring serves sockets only where it can receive into provided buffers (Linux 5.19+).
+export function ringSockets(): boolean {
+  usable ??= ring.available && ring.receiveBuffers() !== null;
+  return usable;
+}
+
+export function ringConnect(original: Connect): Connect {
+  return function connect(this: net.Socket, ...args: Args): net.Socket {
+    const self = this as unknown as WithHandle & Record<symbol, unknown>;
+    if (self._handle || self.destroyed) return original.apply(this, args);
+    const normalized = Array.isArray(args[0]) && (args[0] as unknown[]).length === 2 &&
+      Object.getOwnPropertySymbols(args[0]).length > 0 ? args[0] as ReturnType<typeof normalizeArgs> : normalizeArgs(args);
+    const options = normalized[0];
+    if (options.path == null && ringSockets() && kReinitializeHandle !== undefined) {
+      self[kRingSocket] = true;
+      (this as unknown as Record<symbol, AnyFn>)[kReinitializeHandle].call(this, new RingTCP());
+      countRing('net.Socket');
+    } else {
+      countDelegated('net.Socket');
+    }
+    return original.call(this, normalized);
+  };
+}
+
+export function ringReinitializeHandle(original: AnyFn): AnyFn {
+  return function reinitializeHandle(this: unknown, handle: unknown): unknown {
+    if ((this as Record<symbol, unknown>)[kRingSocket] && !(handle instanceof RingTCP)) {
+      (handle as { close(): void }).close();
+      handle = new RingTCP();
+    }
+    return original.call(this, handle);
+  };
+}
+
+const IPV6_ANY = '::';
+const IPV4_ANY = '0.0.0.0';
+
+export function ringListen2(original: Listen2): Listen2 {
+  return function _listen2(this: net.Server, address, port, addressType, backlog, fd, flags) {
+    const self = this as unknown as WithHandle;
+    if (self._handle || typeof fd === 'number' || addressType === -1 || !ringSockets()) {
+      countDelegated('net.Server');
+      return original.call(this, address, port, addressType, backlog, fd, flags);
+    }
+    // Node's order: the unspecified address tries IPv6 first, then IPv4.
+    let handle: RingTCP | null = null;
+    if (!address) {
+      handle = bound(6, IPV6_ANY, port, flags);
+      if (handle) { address = IPV6_ANY; addressType = 6; } else { address = IPV4_ANY; addressType = 4; }
+    }
+    handle ??= bound(addressType === 6 ? 6 : 4, address, port, flags);
+    if (handle === null) {
+      // Node's own attempt reports the failure exactly as Node does (EADDRINUSE, EACCES, ...).
+      countDelegated('net.Server');
+      return original.call(this, address, port, addressType, backlog, fd, flags);
+    }
+    countRing('net.Server');
+    self._handle = handle;
+    return original.call(this, address, port, addressType, backlog, fd, flags);
+  };
+}
+
+function bound(family: 4 | 6, address: string, port: number, flags: number): RingTCP | null {
+  const handle = new RingTCP();
+  const err = family === 6 ? handle.bind6(address, port, flags) : handle.bind(address, port);
+  if (err === 0) return handle;
+  handle.close();
+  return null;
+}
+
+// tls_wrap needs a native stream under a TLSSocket: a ring socket is given to it through
+// Node's own JS-stream adapter, the path Node takes for any non-native stream.
+type WrapHandle = (this: tls.TLSSocket, wrap: unknown, handle: unknown, active: boolean) => unknown;
+let JSStreamSocket: (new (stream: unknown) => WithHandle) | undefined;
+
+export function ringWrapHandle(original: WrapHandle): WrapHandle {
+  return function _wrapHandle(this: tls.TLSSocket, wrap, handle, active) {
+    if (handle instanceof RingTCP) {
+      JSStreamSocket ??= findJSStreamSocket();
+      wrap = new JSStreamSocket(wrap);
+      handle = (wrap as WithHandle)._handle;
+    }
+    return original.call(this, wrap, handle, active);
+  };
+}
+
+// Node keeps its JS-stream adapter internal; a TLSSocket over a plain Duplex reveals it.
+function findJSStreamSocket(): new (stream: unknown) => WithHandle {
+  const probe = new tls.TLSSocket(new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } }));
+  const adapter = (probe as unknown as { _handle: { _parentWrap: { constructor: new (stream: unknown) => WithHandle } } })._handle._parentWrap;
+  probe.destroy();
+  return adapter.constructor;
+}
+
+const installed = Symbol.for('uring-shim.net.installed');
+
+// Puts the three hooks on `Socket`/`Server` prototypes (and TLS's adapter hook), once.
+export function installOn(socketProto: object, serverProto: object): void {
+  const sockets = socketProto as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(sockets, installed)) return;
+  Object.defineProperty(sockets, installed, { value: true });
+  sockets.connect = ringConnect(sockets.connect as Connect);
+  if (kReinitializeHandle !== undefined) {
+    sockets[kReinitializeHandle] = ringReinitializeHandle(sockets[kReinitializeHandle] as AnyFn);
+  }
+  const servers = serverProto as Record<string, unknown>;
+  servers._listen2 = ringListen2(servers._listen2 as Listen2);
+  installTlsAdapter();
+}
+
+function installTlsAdapter(): void {
+  const proto = tls.TLSSocket.prototype as unknown as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(proto, installed)) return;
+  Object.defineProperty(proto, installed, { value: true });
+  proto._wrapHandle = ringWrapHandle(proto._wrapHandle as WrapHandle);
+}

@@ -1,0 +1,363 @@
+// A TCP handle on the ring, speaking the contract Node's net.js speaks with its native TCPWrap:
+// bind/bind6/listen/connect/connect6, readStart/readStop with results through `onread`
+// (stream_base), writeBuffer/writev/write*String with WriteWrap requests completed through
+// `req.oncomplete`, shutdown, close, reset, addresses, options, ref/unref. net.js keeps doing
+// everything above the handle -- events and their order, errors, timeouts, half-close,
+// backpressure -- exactly as it does over libuv.
+import { AsyncResource } from 'node:async_hooks';
+import * as ring from '../ring';
+import { CQE_F_MORE } from '../ring';
+import { setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
+
+const ECANCELED = -125;
+const ENOBUFS = -105;
+const EBADF = -9;
+const IOV_MAX = 1024;
+
+interface Request {
+  oncomplete(status: number, ...rest: unknown[]): void;
+}
+
+// One entry of the in-order write queue: bytes still to send for `req`, or a shutdown.
+interface Pending {
+  req: Request;
+  views: Uint8Array[] | null;   // null: shutdown
+  left: number;
+}
+
+type Address = { address?: string; family?: string; port?: number };
+
+export class RingTCP {
+  fd: number;
+  reading = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  writeQueueSize = 0;
+  onread: (arrayBuffer?: ArrayBuffer) => unknown = noop;
+  onconnection: (err: number, handle?: RingTCP) => void = noop;
+
+  private family: 4 | 6 = 4;
+  private refed = true;
+  private closed = false;
+  private recvId = -1;          // the armed multishot receive, until its last completion
+  private acceptId = -1;        // the armed multishot accept, until its last completion
+  private connectId = -1;
+  private ended = false;        // end of stream or a read error seen
+  private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
+  private userBuffer: Uint8Array | null = null;
+  private queue: Pending[] = [];
+  private sending = false;
+  private asyncResource: AsyncResource | null = null;
+
+  constructor(fd = -1) {
+    this.fd = fd;
+  }
+
+  getAsyncId(): number {
+    this.asyncResource ??= new AsyncResource('TCPWRAP');
+    return this.asyncResource.asyncId();
+  }
+
+  // ---- setup --------------------------------------------------------------------------------
+
+  private ensureSocket(family: 4 | 6): number {
+    if (this.fd >= 0) return 0;
+    const fd = ring.sockets!.socket(family);
+    if (fd < 0) return fd;
+    this.fd = fd;
+    this.family = family;
+    return 0;
+  }
+
+  bind(address: string, port: number): number {
+    return this.ensureSocket(4) || ring.sockets!.bind(this.fd, 4, address, port, false);
+  }
+
+  bind6(address: string, port: number, flags: number): number {
+    return this.ensureSocket(6) || ring.sockets!.bind(this.fd, 6, address, port, (flags & 1) !== 0);
+  }
+
+  listen(backlog: number): number {
+    const err = this.ensureSocket(this.family) || ring.sockets!.listen(this.fd, backlog);
+    if (err === 0) this.armAccept();
+    return err;
+  }
+
+  private armAccept(): void {
+    this.acceptId = ring.accept(this.fd, !this.refed, (res, flags) => this.onAccept(res, flags));
+  }
+
+  private onAccept(res: number, flags: number): void {
+    if (!(flags & CQE_F_MORE)) this.acceptId = -1;
+    if (this.closed) {
+      if (res >= 0) ring.sockets!.closeSync(res);
+      return;
+    }
+    if (res >= 0) this.onconnection(0, new RingTCP(res));
+    else if (res !== ECANCELED) this.onconnection(res);
+    if (this.acceptId === -1 && !this.closed) {
+      // The kernel ended the multishot (an error, or an overflowing CQ): arm it again, after
+      // a turn of the loop when it failed, so a persistent error (EMFILE) cannot spin.
+      if (res >= 0) this.armAccept();
+      else setImmediate(() => { if (!this.closed && this.acceptId === -1) this.armAccept(); });
+    }
+  }
+
+  connect(req: Request, address: string, port: number): number {
+    return this.startConnect(req, 4, address, port);
+  }
+
+  connect6(req: Request, address: string, port: number): number {
+    return this.startConnect(req, 6, address, port);
+  }
+
+  private startConnect(req: Request, family: 4 | 6, address: string, port: number): number {
+    const err = this.ensureSocket(family);
+    if (err) return err;
+    const id = ring.connect(this.fd, family, address, port, (res) => {
+      this.connectId = -1;
+      req.oncomplete(res, this, req, true, true);
+    });
+    if (id < 0) return id;
+    this.connectId = id;
+    return 0;
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  readStart(): number {
+    if (this.closed) return EBADF;
+    this.reading = true;
+    while (this.held.length > 0 && this.reading) this.deliver(this.held.shift()!);
+    if (this.reading && !this.ended && this.recvId === -1) return this.armRecv();
+    return 0;
+  }
+
+  readStop(): number {
+    this.reading = false;
+    // Stop receiving at the kernel, so a paused socket's window fills and the peer slows down.
+    // What was already received before the cancel lands is held for the next readStart.
+    if (this.recvId !== -1) ring.cancel(this.recvId);
+    return 0;
+  }
+
+  useUserBuffer(buffer: Uint8Array): void {
+    this.userBuffer = buffer;
+  }
+
+  private armRecv(): number {
+    const id = ring.recv(this.fd, !this.refed, (res, flags) => this.onRecv(res, flags));
+    if (id < 0) return id;
+    this.recvId = id;
+    return 0;
+  }
+
+  private onRecv(res: number, flags: number): void {
+    const last = !(flags & CQE_F_MORE);
+    if (last) this.recvId = -1;
+    if (this.closed) return;
+    if (res > 0) {
+      const chunk = ring.takeReceived(res, flags);
+      if (this.reading) this.deliver(chunk);
+      else this.held.push(chunk);
+    } else if (res === 0 || (res !== ECANCELED && res !== ENOBUFS)) {
+      this.ended = true;
+      const status = res === 0 ? UV_EOF : res;
+      if (this.reading) this.deliver(status);
+      else this.held.push(status);
+    }
+    if (last && this.reading && !this.ended && !this.closed) this.armRecv();
+  }
+
+  private deliver(item: Uint8Array | number): void {
+    if (typeof item === 'number') {
+      setReadResult(item);
+      this.onread(undefined);
+      return;
+    }
+    this.bytesRead += item.byteLength;
+    const user = this.userBuffer;
+    if (user === null) {
+      setReadResult(item.byteLength);
+      this.onread(item.buffer as ArrayBuffer);
+      return;
+    }
+    // onread: { buffer } sockets: the bytes land in the user's buffer, at most its size at a time.
+    for (let at = 0; at < item.byteLength && !this.closed;) {
+      const n = Math.min(user.byteLength, item.byteLength - at);
+      user.set(item.subarray(at, at + n));
+      at += n;
+      setReadResult(n);
+      const next = this.onread(user.buffer as ArrayBuffer);
+      if (next instanceof Uint8Array) this.userBuffer = next;
+    }
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  writeBuffer(req: Request, data: Uint8Array): number {
+    return this.enqueue(req, [data]);
+  }
+
+  writev(req: Request, chunks: (Uint8Array | string)[], allBuffers: boolean): number {
+    const views: Uint8Array[] = [];
+    if (allBuffers) {
+      for (const chunk of chunks) views.push(chunk as Uint8Array);
+    } else {
+      for (let i = 0; i < chunks.length; i += 2) {
+        const chunk = chunks[i];
+        views.push(typeof chunk === 'string' ? Buffer.from(chunk, chunks[i + 1] as BufferEncoding) : chunk);
+      }
+    }
+    return this.enqueue(req, views);
+  }
+
+  writeUtf8String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'utf8')]); }
+  writeLatin1String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'latin1')]); }
+  writeAsciiString(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ascii')]); }
+  writeUcs2String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ucs2')]); }
+
+  shutdown(req: Request): number {
+    if (this.closed) return EBADF;
+    this.queue.push({ req, views: null, left: 0 });
+    this.pump();
+    return 0;
+  }
+
+  private enqueue(req: Request, views: Uint8Array[]): number {
+    if (this.closed) return EBADF;
+    let bytes = 0;
+    for (const view of views) bytes += view.byteLength;
+    this.bytesWritten += bytes;
+    this.writeQueueSize += bytes;
+    this.queue.push({ req, views, left: bytes });
+    setWriteDispatched(bytes);
+    this.pump();
+    return 0;
+  }
+
+  // One send in flight per socket, carrying every queued write up to the next shutdown, so
+  // bytes leave in order and a partial send is resumed before anything behind it.
+  private pump(): void {
+    if (this.sending || this.queue.length === 0) return;
+    const head = this.queue[0];
+    this.sending = true;
+    if (head.views === null) {
+      ring.shutdown(this.fd, (res) => {
+        this.sending = false;
+        this.queue.shift();
+        head.req.oncomplete(res);
+        this.pump();
+      });
+      return;
+    }
+    const iov: Uint8Array[] = [];
+    for (const entry of this.queue) {
+      if (entry.views === null || iov.length + entry.views.length > IOV_MAX) break;
+      for (const view of entry.views) if (view.byteLength > 0) iov.push(view);
+    }
+    ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
+  }
+
+  private onSent(res: number): void {
+    this.sending = false;
+    if (res < 0) {
+      // The failed send's requests get the error; Node destroys the socket on it.
+      const failed = this.takeUpTo(Infinity);
+      for (const entry of failed) entry.req.oncomplete(res);
+      return;
+    }
+    this.writeQueueSize -= res;
+    const done = this.takeUpTo(res);
+    this.pump();
+    for (const entry of done) entry.req.oncomplete(0);
+  }
+
+  // Removes the write entries `sent` bytes completed (trimming a partly sent one in place).
+  private takeUpTo(sent: number): Pending[] {
+    const done: Pending[] = [];
+    while (this.queue.length > 0 && this.queue[0].views !== null) {
+      const entry = this.queue[0];
+      if (sent >= entry.left) {
+        sent -= entry.left;
+        done.push(this.queue.shift()!);
+        continue;
+      }
+      if (sent > 0) trim(entry, sent);
+      break;
+    }
+    return done;
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  close(callback?: () => void): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.reading = false;
+    for (const id of [this.recvId, this.acceptId, this.connectId]) if (id !== -1) ring.cancel(id);
+    const done = () => {
+      this.asyncResource?.emitDestroy();
+      if (typeof callback === 'function') callback();
+    };
+    if (this.fd < 0) {
+      setImmediate(done);
+      return;
+    }
+    const fd = this.fd;
+    this.fd = -1;
+    ring.closeSocket(fd, done);
+  }
+
+  reset(callback?: () => void): number {
+    const err = this.fd >= 0 ? ring.sockets!.setLinger0(this.fd) : 0;
+    if (err === 0) this.close(callback);
+    return err;
+  }
+
+  // ---- addresses and options ----------------------------------------------------------------
+
+  getsockname(out: Address): number {
+    return this.fd < 0 ? EBADF : ring.sockets!.sockname(this.fd, false, out);
+  }
+
+  getpeername(out: Address): number {
+    return this.fd < 0 ? EBADF : ring.sockets!.sockname(this.fd, true, out);
+  }
+
+  setNoDelay(enable: boolean): number {
+    return this.fd < 0 ? 0 : ring.sockets!.setNoDelay(this.fd, enable);
+  }
+
+  setKeepAlive(enable: boolean, delaySeconds: number): number {
+    return this.fd < 0 ? 0 : ring.sockets!.setKeepAlive(this.fd, enable, delaySeconds);
+  }
+
+  ref(): void { this.setRef(true); }
+  unref(): void { this.setRef(false); }
+  hasRef(): boolean { return this.refed; }
+
+  private setRef(refed: boolean): void {
+    if (this.refed === refed) return;
+    this.refed = refed;
+    if (this.recvId !== -1) ring.setWeak(this.recvId, !refed);
+    if (this.acceptId !== -1) ring.setWeak(this.acceptId, !refed);
+  }
+}
+
+function trim(entry: Pending, sent: number): void {
+  const views = entry.views!;
+  entry.left -= sent;
+  while (sent > 0) {
+    const first = views[0];
+    if (sent >= first.byteLength) {
+      sent -= first.byteLength;
+      views.shift();
+    } else {
+      views[0] = first.subarray(sent);
+      sent = 0;
+    }
+  }
+}
+
+function noop(): void {}
