@@ -2,9 +2,13 @@
 // functions over Node's own, in place, so every `require('fs').promises`,
 // `require('fs/promises')` and -- after syncBuiltinESMExports -- every ESM named import sees
 // them. Idempotent; prints nothing; adds no globals. Synchronous fs stays Node's.
+// node:net's own Socket and Server prototypes get the ring hooks (src/net/ring-net.ts), so
+// http, https, tls's servers, undici and every framework get ring-backed TCP sockets.
 import { syncBuiltinESMExports } from 'node:module';
 import * as fsPromisesModule from 'node:fs/promises';
+import * as net from 'node:net';
 import * as shim from './fs/promises';
+import { installOn } from './net/ring-net';
 
 const installed = Symbol.for('uring-shim.registered');
 const ringBacked = [
@@ -16,5 +20,6 @@ const target = fsPromisesModule as unknown as Record<string, unknown> & { [insta
 if (!target[installed]) {
   for (const name of ringBacked) target[name] = shim[name];
   Object.defineProperty(target, installed, { value: true });
+  installOn(net.Socket.prototype, net.Server.prototype);
   syncBuiltinESMExports();
 }

@@ -7,7 +7,7 @@
 // Sockets the shim cannot serve keep Node's handles: Unix domain sockets, sockets made from a
 // handle or fd, cluster workers' shared listen handles, tls.connect's own socket.
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import * as ring from '../ring';
 import { countDelegated, countRing } from '../counters';
@@ -27,8 +27,12 @@ export const kReinitializeHandle = Object.getOwnPropertySymbols(net.Socket.proto
 
 let usable: boolean | undefined;
 // The ring serves sockets only where it can receive into provided buffers (Linux 5.19+).
+// tls is loaded (to adapt it) only once a ring socket exists, not at startup.
 export function ringSockets(): boolean {
-  usable ??= ring.available && ring.receiveBuffers() !== null;
+  if (usable === undefined) {
+    usable = ring.available && ring.receiveBuffers() !== null;
+    if (usable) installTlsAdapter();
+  }
   return usable;
 }
 
@@ -114,7 +118,7 @@ export function ringWrapHandle(original: WrapHandle): WrapHandle {
 
 // Node keeps its JS-stream adapter internal; a TLSSocket over a plain Duplex reveals it.
 function findJSStreamSocket(): new (stream: unknown) => WithHandle {
-  const probe = new tls.TLSSocket(new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } }));
+  const probe = new (require('node:tls') as typeof tls).TLSSocket(new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } }));
   const adapter = (probe as unknown as { _handle: { _parentWrap: { constructor: new (stream: unknown) => WithHandle } } })._handle._parentWrap;
   probe.destroy();
   return adapter.constructor;
@@ -133,11 +137,11 @@ export function installOn(socketProto: object, serverProto: object): void {
   }
   const servers = serverProto as Record<string, unknown>;
   servers._listen2 = ringListen2(servers._listen2 as Listen2);
-  installTlsAdapter();
 }
 
 function installTlsAdapter(): void {
-  const proto = tls.TLSSocket.prototype as unknown as Record<string | symbol, unknown>;
+  const tlsModule = require('node:tls') as typeof tls;
+  const proto = tlsModule.TLSSocket.prototype as unknown as Record<string | symbol, unknown>;
   if (Object.prototype.hasOwnProperty.call(proto, installed)) return;
   Object.defineProperty(proto, installed, { value: true });
   proto._wrapHandle = ringWrapHandle(proto._wrapHandle as WrapHandle);
