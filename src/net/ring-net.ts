@@ -64,6 +64,17 @@ export function ringReinitializeHandle(original: AnyFn): AnyFn {
   };
 }
 
+// Node resets only TCP handles (`instanceof TCP`); a RingTCP is one too.
+export function ringResetAndDestroy(original: AnyFn): AnyFn {
+  return function resetAndDestroy(this: unknown): unknown {
+    const socket = this as net.Socket & WithHandle & { _reset(): void; connecting: boolean };
+    if (!(socket._handle instanceof RingTCP)) return original.call(this);
+    if (socket.connecting) socket.once('connect', () => socket._reset());
+    else socket._reset();
+    return socket;
+  };
+}
+
 const IPV6_ANY = '::';
 const IPV4_ANY = '0.0.0.0';
 
@@ -137,7 +148,15 @@ export function installOn(socketProto: object, serverProto: object): void {
   }
   const servers = serverProto as Record<string, unknown>;
   servers._listen2 = ringListen2(servers._listen2 as Listen2);
+  // Accepted sockets are node:net's own Socket objects whatever the server's class.
+  const base = net.Socket.prototype as unknown as Record<string | symbol, unknown>;
+  if (!Object.prototype.hasOwnProperty.call(base, kResetInstalled)) {
+    Object.defineProperty(base, kResetInstalled, { value: true });
+    base.resetAndDestroy = ringResetAndDestroy(base.resetAndDestroy as AnyFn);
+  }
 }
+
+const kResetInstalled = Symbol.for('uring-shim.net.resetAndDestroy');
 
 function installTlsAdapter(): void {
   const tlsModule = require('node:tls') as typeof tls;

@@ -42,6 +42,8 @@ export class RingTCP {
   private recvId = -1;          // the armed multishot receive, until its last completion
   private acceptId = -1;        // the armed multishot accept, until its last completion
   private connectId = -1;
+  private sendId = -1;          // the send (or shutdown) in flight
+  private onClosed: (() => void) | null = null;
   private ended = false;        // end of stream or a read error seen
   private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
   private userBuffer: Uint8Array | null = null;
@@ -91,6 +93,7 @@ export class RingTCP {
     if (!(flags & CQE_F_MORE)) this.acceptId = -1;
     if (this.closed) {
       if (res >= 0) ring.sockets!.closeSync(res);
+      this.closeWhenIdle();
       return;
     }
     if (res >= 0) this.onconnection(0, new RingTCP(res));
@@ -117,6 +120,7 @@ export class RingTCP {
     const id = ring.connect(this.fd, family, address, port, (res) => {
       this.connectId = -1;
       req.oncomplete(res, this, req, true, true);
+      this.closeWhenIdle();
     });
     if (id < 0) return id;
     this.connectId = id;
@@ -155,7 +159,10 @@ export class RingTCP {
   private onRecv(res: number, flags: number): void {
     const last = !(flags & CQE_F_MORE);
     if (last) this.recvId = -1;
-    if (this.closed) return;
+    if (this.closed) {
+      this.closeWhenIdle();
+      return;
+    }
     if (res > 0) {
       const chunk = ring.takeReceived(res, flags);
       if (this.reading) this.deliver(chunk);
@@ -243,11 +250,13 @@ export class RingTCP {
     const head = this.queue[0];
     this.sending = true;
     if (head.views === null) {
-      ring.shutdown(this.fd, (res) => {
+      this.sendId = ring.shutdown(this.fd, (res) => {
         this.sending = false;
+        this.sendId = -1;
         this.queue.shift();
         head.req.oncomplete(res);
         this.pump();
+        this.closeWhenIdle();
       });
       return;
     }
@@ -256,11 +265,17 @@ export class RingTCP {
       if (entry.views === null || iov.length + entry.views.length > IOV_MAX) break;
       for (const view of entry.views) if (view.byteLength > 0) iov.push(view);
     }
-    ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
+    this.sendId = ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
   }
 
   private onSent(res: number): void {
     this.sending = false;
+    this.sendId = -1;
+    if (this.closed) {
+      for (const entry of this.queue.splice(0)) entry.req.oncomplete(res < 0 ? res : ECANCELED);
+      this.closeWhenIdle();
+      return;
+    }
     if (res < 0) {
       // The failed send's requests get the error; Node destroys the socket on it.
       const failed = this.takeUpTo(Infinity);
@@ -291,15 +306,29 @@ export class RingTCP {
 
   // ---- closing ------------------------------------------------------------------------------
 
+  // Every op on the socket is cancelled and its last completion awaited before the close: an
+  // op in flight holds the socket open in the kernel, and a closed server must refuse
+  // connections by the time its close callback runs.
   close(callback?: () => void): void {
     if (this.closed) return;
     this.closed = true;
     this.reading = false;
-    for (const id of [this.recvId, this.acceptId, this.connectId]) if (id !== -1) ring.cancel(id);
-    const done = () => {
+    this.onClosed = () => {
       this.asyncResource?.emitDestroy();
       if (typeof callback === 'function') callback();
     };
+    for (const id of [this.recvId, this.acceptId, this.connectId, this.sendId]) if (id !== -1) ring.cancel(id);
+    if (this.sendId === -1) {
+      // Writes that never reached the kernel are cancelled, as libuv cancels them on close.
+      for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
+    }
+    this.closeWhenIdle();
+  }
+
+  private closeWhenIdle(): void {
+    const done = this.onClosed;
+    if (done === null || this.recvId !== -1 || this.acceptId !== -1 || this.connectId !== -1 || this.sendId !== -1) return;
+    this.onClosed = null;
     if (this.fd < 0) {
       setImmediate(done);
       return;
