@@ -233,15 +233,6 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
-Napi::Value Shutdown(const Napi::CallbackInfo& info) {
-  Ring* ring = RingOf(info);
-  Op& op = Begin(ring, info, OpCode::kShutdown);
-  op.fd = I32(info[1]);
-  op.flags = SHUT_WR;
-  ring->Submit(U32(info[0]));
-  return Napi::Value();
-}
-
 Napi::Value SetWeak(const Napi::CallbackInfo& info) {
   RingOf(info)->SetWeak(U32(info[0]), info[1].ToBoolean().Value());
   return Napi::Value();
@@ -305,7 +296,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
-      {"sendmsg", Sendmsg},   {"shutdown", Shutdown}, {"setWeak", SetWeak},
+      {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
       {"recvBuffers", RecvBuffers},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));

@@ -77,9 +77,6 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
     case OpCode::kSendmsg:
       io_uring_prep_sendmsg(sqe, op.fd, &op.msg, MSG_NOSIGNAL);
       break;
-    case OpCode::kShutdown:
-      io_uring_prep_shutdown(sqe, op.fd, op.flags);
-      break;
     case OpCode::kCount:
       break;
   }

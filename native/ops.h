@@ -33,7 +33,6 @@ enum class OpCode : uint8_t {
   kAccept,     // multishot: one completion per connection, F_MORE until it ends
   kRecv,       // multishot, buffers from the provided-buffer ring
   kSendmsg,
-  kShutdown,
   kCount,
 };
 

@@ -232,26 +232,37 @@ void Ring::Drain() {
   UpdateLoopRef();
 }
 
-// One call into JS for a batch. Raw Node-API so that a failure is a status, never a C++
-// throw: while a Worker is being terminated JS cannot run, and that is not an error to report.
+// Hands a batch to JS: one call, unless JS stops early (after a socket completion, so that
+// Node's tick queue runs before the next one, as after every libuv callback) -- then again
+// from where it stopped. Raw Node-API so that a failure is a status, never a C++ throw: while
+// a Worker is being terminated JS cannot run, and that is not an error to report.
 bool Ring::DeliverToJs(uint32_t count) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
-  napi_value argv[1];
-  napi_value result;
-  napi_create_uint32(env_, count, &argv[0]);
-  napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
-                                          resource_.Value(), onCompletions_.Value(), 1, argv, &result);
-  if (status != napi_ok) {
-    napi_value error = nullptr;
-    napi_valuetype type = napi_undefined;
-    if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
-    // A real exception from our completion handler is Node's to report, as for any callback;
-    // a terminating environment leaves no exception value behind.
-    if (type != napi_undefined) napi_fatal_exception(env_, error);
+  uint32_t start = 0;
+  while (start < count) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+    napi_value argv[2];
+    napi_value result = nullptr;
+    napi_create_uint32(env_, count, &argv[0]);
+    napi_create_uint32(env_, start, &argv[1]);
+    napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
+                                            resource_.Value(), onCompletions_.Value(), 2, argv, &result);
+    uint32_t next = count;
+    if (status != napi_ok) {
+      napi_value error = nullptr;
+      napi_valuetype type = napi_undefined;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
+      // A real exception from our completion handler is Node's to report, as for any callback;
+      // a terminating environment leaves no exception value behind.
+      if (type != napi_undefined) napi_fatal_exception(env_, error);
+    } else if (result != nullptr) {
+      napi_get_value_uint32(env_, result, &next);
+    }
+    napi_close_handle_scope(env_, scope);
+    if (status != napi_ok) return false;
+    start = next > start ? next : count;
   }
-  napi_close_handle_scope(env_, scope);
-  return status == napi_ok;
+  return true;
 }
 
 void Ring::UpdateLoopRef() {

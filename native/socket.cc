@@ -106,6 +106,12 @@ Napi::Value SetLinger0(const Napi::CallbackInfo& info) {
   return Result(info, setsockopt(I32(info[0]), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 }
 
+// shutdownSync(fd, how): on a listening socket SHUT_RD stops listening at once, even while an
+// accept still holds the socket open in the kernel.
+Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
+  return Result(info, shutdown(I32(info[0]), I32(info[1])));
+}
+
 // closeSync(fd): for handles that never reached the ring (bind or listen failed).
 Napi::Value CloseSync(const Napi::CallbackInfo& info) { return Result(info, close(I32(info[0]))); }
 
@@ -140,6 +146,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"socket", Socket},         {"bind", Bind},         {"listen", Listen},
       {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
+      {"shutdownSync", ShutdownSync},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -18,7 +18,7 @@ export interface RingInfo {
 }
 
 export interface Binding {
-  init(onCompletions: (count: number) => void): RingInfo | { error: string };
+  init(onCompletions: (count: number, start: number) => number): RingInfo | { error: string };
   openat(id: number, path: string | Buffer, flags: number, mode: number): void;
   close(id: number, fd: number): void;
   read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
@@ -38,7 +38,6 @@ export interface Binding {
   accept(id: number, fd: number, weak: boolean): void;
   recv(id: number, fd: number, weak: boolean): number;
   sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
-  shutdown(id: number, fd: number): void;
   setWeak(id: number, weak: boolean): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
@@ -49,6 +48,7 @@ export interface Binding {
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
   closeSync(fd: number): number;
+  shutdownSync(fd: number, how: number): number;
   counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
 }
 
@@ -85,7 +85,7 @@ export interface Native {
   fallbackReason: string | null;
 }
 
-export function startRing(onCompletions: (count: number) => void): Native {
+export function startRing(onCompletions: (count: number, start: number) => number): Native {
   const loaded = loadBinding();
   let native: Native;
   if (typeof loaded === 'string') {

@@ -45,12 +45,14 @@ class Operation {
 
 function noop(): void {}
 
+
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
-function onCompletions(count: number): void {
+// Settles completions [start, count) of the shared batch; returns where it stopped.
+function onCompletions(count: number, start: number): number {
   const completions = info!.completions;
-  for (let i = 0; i < count; i++) {
+  for (let i = start; i < count; i++) {
     const op = operations[completions[3 * i]];
     const res = completions[3 * i + 1];
     if (op.finish === Finish.Callback) {
@@ -58,10 +60,16 @@ function onCompletions(count: number): void {
       const listener = op.listener;
       if (!(flags & CQE_F_MORE)) release(op);
       listener(res, flags);
+      // Node runs the tick queue and microtasks after every libuv callback: a socket event's
+      // consequences (a 'finish' that destroys, a nextTick'd 'end') land before the next
+      // socket completion is seen. Returning hands the rest back to the addon, which calls
+      // again from a fresh callback scope (ticks run in between).
+      if (i + 1 < count) return i + 1;
     } else {
       complete(op, res, i);
     }
   }
+  return count;
 }
 
 function complete(op: Operation, res: number, index: number): void {
@@ -312,18 +320,6 @@ export function sendmsg(fd: number, views: readonly Uint8Array[], listener: List
   const op = listen('write', listener);
   op.target = views;
   binding!.sendmsg(op.id, fd, views);
-  return op.id;
-}
-
-export function shutdown(fd: number, listener: Listener): number {
-  const op = listen('shutdown', listener);
-  binding!.shutdown(op.id, fd);
-  return op.id;
-}
-
-export function closeSocket(fd: number, listener: Listener): number {
-  const op = listen('close', listener);
-  binding!.close(op.id, fd);
   return op.id;
 }
 

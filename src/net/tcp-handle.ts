@@ -13,6 +13,8 @@ const ECANCELED = -125;
 const ENOBUFS = -105;
 const EBADF = -9;
 const IOV_MAX = 1024;
+const SHUT_RD = 0;
+const SHUT_WR = 1;
 
 interface Request {
   oncomplete(status: number, ...rest: unknown[]): void;
@@ -42,7 +44,7 @@ export class RingTCP {
   private recvId = -1;          // the armed multishot receive, until its last completion
   private acceptId = -1;        // the armed multishot accept, until its last completion
   private connectId = -1;
-  private sendId = -1;          // the send (or shutdown) in flight
+  private sendId = -1;          // the send in flight
   private onClosed: (() => void) | null = null;
   private ended = false;        // end of stream or a read error seen
   private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
@@ -119,7 +121,8 @@ export class RingTCP {
     if (err) return err;
     const id = ring.connect(this.fd, family, address, port, (res) => {
       this.connectId = -1;
-      req.oncomplete(res, this, req, true, true);
+      // autoSelectFamily drops the request of an attempt that timed out.
+      if (typeof req.oncomplete === 'function') req.oncomplete(res, this, req, true, true);
       this.closeWhenIdle();
     });
     if (id < 0) return id;
@@ -183,19 +186,24 @@ export class RingTCP {
       return;
     }
     this.bytesRead += item.byteLength;
-    const user = this.userBuffer;
-    if (user === null) {
+    if (this.userBuffer === null) {
       setReadResult(item.byteLength);
       this.onread(item.buffer as ArrayBuffer);
       return;
     }
     // onread: { buffer } sockets: the bytes land in the user's buffer, at most its size at a time.
     for (let at = 0; at < item.byteLength && !this.closed;) {
-      const n = Math.min(user.byteLength, item.byteLength - at);
-      user.set(item.subarray(at, at + n));
+      if (!this.reading) {
+        this.held.unshift(item.subarray(at));  // paused from the callback: the rest waits
+        this.bytesRead -= item.byteLength - at;
+        return;
+      }
+      const target = this.userBuffer!;
+      const n = Math.min(target.byteLength, item.byteLength - at);
+      target.set(item.subarray(at, at + n));
       at += n;
       setReadResult(n);
-      const next = this.onread(user.buffer as ArrayBuffer);
+      const next = this.onread(target.buffer as ArrayBuffer);
       if (next instanceof Uint8Array) this.userBuffer = next;
     }
   }
@@ -245,21 +253,22 @@ export class RingTCP {
 
   // One send in flight per socket, carrying every queued write up to the next shutdown, so
   // bytes leave in order and a partial send is resumed before anything behind it.
-  private pump(): void {
+  // `fromCompletion`: called from a send's completion, where libuv would also complete a
+  // pending shutdown; otherwise its callback waits for the next loop turn, as libuv's does.
+  private pump(fromCompletion = false): void {
     if (this.sending || this.queue.length === 0) return;
     const head = this.queue[0];
-    this.sending = true;
     if (head.views === null) {
-      this.sendId = ring.shutdown(this.fd, (res) => {
-        this.sending = false;
-        this.sendId = -1;
-        this.queue.shift();
-        head.req.oncomplete(res);
-        this.pump();
-        this.closeWhenIdle();
-      });
+      // shutdown(2) directly: io_uring's shutdown is always punted to a worker thread, and
+      // the FIN must leave before anything the peer does in reply can be seen.
+      this.queue.shift();
+      const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
+      if (fromCompletion) head.req.oncomplete(status);
+      else setImmediate(() => head.req.oncomplete(status));
+      this.pump(fromCompletion);
       return;
     }
+    this.sending = true;
     const iov: Uint8Array[] = [];
     for (const entry of this.queue) {
       if (entry.views === null || iov.length + entry.views.length > IOV_MAX) break;
@@ -284,7 +293,7 @@ export class RingTCP {
     }
     this.writeQueueSize -= res;
     const done = this.takeUpTo(res);
-    this.pump();
+    this.pump(true);
     for (const entry of done) entry.req.oncomplete(0);
   }
 
@@ -306,9 +315,9 @@ export class RingTCP {
 
   // ---- closing ------------------------------------------------------------------------------
 
-  // Every op on the socket is cancelled and its last completion awaited before the close: an
-  // op in flight holds the socket open in the kernel, and a closed server must refuse
-  // connections by the time its close callback runs.
+  // As uv_close: the descriptor is closed now (a closed server refuses connections at once;
+  // a listener is shut down first, since an accept in flight holds the socket in the kernel),
+  // every op on it is cancelled, and the callback runs once their last completions are in.
   close(callback?: () => void): void {
     if (this.closed) return;
     this.closed = true;
@@ -322,6 +331,11 @@ export class RingTCP {
       // Writes that never reached the kernel are cancelled, as libuv cancels them on close.
       for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
     }
+    if (this.fd >= 0) {
+      if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
+      ring.sockets!.closeSync(this.fd);
+      this.fd = -1;
+    }
     this.closeWhenIdle();
   }
 
@@ -329,13 +343,7 @@ export class RingTCP {
     const done = this.onClosed;
     if (done === null || this.recvId !== -1 || this.acceptId !== -1 || this.connectId !== -1 || this.sendId !== -1) return;
     this.onClosed = null;
-    if (this.fd < 0) {
-      setImmediate(done);
-      return;
-    }
-    const fd = this.fd;
-    this.fd = -1;
-    ring.closeSocket(fd, done);
+    setImmediate(done);
   }
 
   reset(callback?: () => void): number {
