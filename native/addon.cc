@@ -66,6 +66,7 @@ Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) {
   Op& op = ring->OpAt(U32(info[0]));
   op.code = code;
   op.weak = false;
+  op.generation = (op.generation + 1) & 0x7fffffff;  // bit 63 of user_data stays ours
   return op;
 }
 

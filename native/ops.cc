@@ -13,7 +13,7 @@ constexpr uint8_t kIoringOpFtruncate = 55;
 constexpr unsigned kStatxMask = STATX_BASIC_STATS | STATX_BTIME;
 }  // namespace
 
-void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
+void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint32_t id) {
   switch (op.code) {
     case OpCode::kOpenat:
       io_uring_prep_openat(sqe, AT_FDCWD, op.path.c_str(), op.flags, op.mode);
@@ -80,7 +80,7 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
     case OpCode::kCount:
       break;
   }
-  io_uring_sqe_set_data64(sqe, id);
+  io_uring_sqe_set_data64(sqe, UserData(op, id));
 }
 
 bool IsMultishot(OpCode code) { return code == OpCode::kAccept || code == OpCode::kRecv; }

@@ -130,6 +130,11 @@ void Ring::Submit(uint32_t id) {
   UpdateLoopRef();
 }
 
+void Ring::SubmitNow() {
+  FillFromBacklog();
+  if (unsubmitted_ > 0) Enter(false);
+}
+
 void Ring::SetWeak(uint32_t id, bool weak) {
   Op& op = OpAt(id);
   if (op.weak == weak) return;
@@ -158,7 +163,7 @@ void Ring::Cancel(uint32_t id) {
     sqe = io_uring_get_sqe(&ring_);
     if (sqe == nullptr) return;  // the op completes on its own; cancelling is best effort
   }
-  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_prep_cancel64(sqe, UserData(OpAt(id), id), 0);
   io_uring_sqe_set_data64(sqe, kInternal);
   ++inflight_;
   ++unsubmitted_;
@@ -199,11 +204,11 @@ void Ring::Drain() {
     io_uring_for_each_cqe(&ring_, head, cqe) {
       if (n == kBatch) break;
       ++seen;
-      uint64_t id = cqe->user_data;
       bool more = cqe->flags & IORING_CQE_F_MORE;
       if (!more) --inflight_;
-      if (id & kInternal) continue;
-      Op& op = OpAt(static_cast<uint32_t>(id));
+      if (cqe->user_data & kInternal) continue;
+      uint32_t id = IdOf(cqe->user_data);
+      Op& op = OpAt(id);
       if (!more && op.weak) {
         op.weak = false;
         --weakInflight_;

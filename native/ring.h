@@ -38,6 +38,9 @@ class Ring {
   // the cancel won), and only then is its memory released.
   void Cancel(uint32_t id);
 
+  // Submits every queued SQE now. Before a descriptor is closed synchronously: an SQE names
+  // its file by number, resolved only at submission, and the number may be reused at once.
+  void SubmitNow();
   // An unref'd socket's multishot op in flight does not keep the loop alive.
   void SetWeak(uint32_t id, bool weak);
   // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.

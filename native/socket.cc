@@ -1,5 +1,7 @@
 #include "socket.h"
 
+#include "ring.h"
+
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -112,8 +114,12 @@ Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
   return Result(info, shutdown(I32(info[0]), I32(info[1])));
 }
 
-// closeSync(fd): for handles that never reached the ring (bind or listen failed).
-Napi::Value CloseSync(const Napi::CallbackInfo& info) { return Result(info, close(I32(info[0]))); }
+// closeSync(fd): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
+// of its ops) reach the kernel first, while the number still means this socket.
+Napi::Value CloseSync(const Napi::CallbackInfo& info) {
+  if (Ring* ring = info.Env().GetInstanceData<Ring>()) ring->SubmitNow();
+  return Result(info, close(I32(info[0])));
+}
 
 }  // namespace
 

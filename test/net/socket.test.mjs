@@ -167,3 +167,21 @@ t.test('writev, cork and strings in several encodings arrive in order', (t) => s
   await closed(server);
   return got.toString('hex');
 }));
+
+t.test('a server closed before its accept reached the kernel leaves the next listener alone', async (t) => {
+  // Closing in the same tick as listening: the descriptor number is free again before the
+  // loop turn that would submit the accept, and the next socket gets that very number.
+  const first = shimNet.createServer();
+  await new Promise((resolve) => first.listen(0, '127.0.0.1', resolve));
+  first.close();
+  let accepted = 0;
+  const next = nodeNet.createServer((socket) => { accepted++; socket.end('from node'); });
+  await new Promise((resolve) => next.listen(0, '127.0.0.1', resolve));
+  const client = nodeNet.connect(next.address().port, '127.0.0.1');
+  let got = '';
+  client.on('data', (d) => { got += d; });
+  await new Promise((resolve) => client.on('close', resolve));
+  await closed(next);
+  t.equal(accepted, 1, 'node:net accepted the connection');
+  t.equal(got, 'from node');
+});
