@@ -135,6 +135,42 @@ function findJSStreamSocket(): new (stream: unknown) => WithHandle {
   return adapter.constructor;
 }
 
+// A server or socket sent to another process (child.send, process.send, cluster) must carry
+// a native handle: it is converted to Node's own just before it is sent.
+function nativeForSending(target: unknown): void {
+  if (!(target instanceof net.Server) && !(target instanceof net.Socket)) return;
+  const owner = target as unknown as WithHandle;
+  if (owner._handle instanceof RingTCP) owner._handle = owner._handle.toNative(target instanceof net.Server);
+}
+
+type Send = (this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]) => boolean;
+const kSendWrapped = Symbol('uring-shim.sendWrapped');
+
+function wrapSend(holder: Record<string | symbol, unknown>): void {
+  const original = holder.send as Send | undefined;
+  if (typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[kSendWrapped]) return;
+  const send = function send(this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]): boolean {
+    nativeForSending(handle);
+    return original.call(this, message, handle, ...rest);
+  };
+  (send as unknown as Record<symbol, unknown>)[kSendWrapped] = true;
+  holder.send = send;
+}
+
+// process.send exists from startup in a forked child; a ChildProcess gets its send in spawn().
+export function installHandleSending(): void {
+  wrapSend(process as unknown as Record<string, unknown>);
+  const proto = (require('node:child_process') as typeof import('node:child_process')).ChildProcess.prototype as unknown as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(proto, kSendWrapped)) return;
+  Object.defineProperty(proto, kSendWrapped, { value: true });
+  const spawn = proto.spawn as AnyFn;
+  proto.spawn = function (this: Record<string, unknown>, ...args: Args): unknown {
+    const result = spawn.apply(this, args);
+    wrapSend(this);
+    return result;
+  };
+}
+
 const installed = Symbol.for('uring-shim.net.installed');
 
 // Puts the three hooks on `Socket`/`Server` prototypes (and TLS's adapter hook), once.
@@ -153,6 +189,7 @@ export function installOn(socketProto: object, serverProto: object): void {
   if (!Object.prototype.hasOwnProperty.call(base, kResetInstalled)) {
     Object.defineProperty(base, kResetInstalled, { value: true });
     base.resetAndDestroy = ringResetAndDestroy(base.resetAndDestroy as AnyFn);
+    installHandleSending();
   }
 }
 

@@ -12,17 +12,17 @@ interface StreamWrapBinding {
   kLastWriteWasAsync: number;
 }
 
-function loadStreamWrap(): StreamWrapBinding {
+export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap'): T {
   const saved = process.noDeprecation;
   process.noDeprecation = true;
   try {
-    return (process as unknown as { binding(name: string): StreamWrapBinding }).binding('stream_wrap');
+    return (process as unknown as { binding(name: string): T }).binding(name);
   } finally {
     process.noDeprecation = saved;
   }
 }
 
-const streamWrap = loadStreamWrap();
+const streamWrap = processBinding<StreamWrapBinding>('stream_wrap');
 const state = streamWrap.streamBaseState;
 const { kReadBytesOrError, kArrayBufferOffset, kBytesWritten, kLastWriteWasAsync } = streamWrap;
 

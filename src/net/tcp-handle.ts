@@ -7,7 +7,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import * as ring from '../ring';
 import { CQE_F_MORE } from '../ring';
-import { setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
+import { processBinding, setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
 
 const ECANCELED = -125;
 const ENOBUFS = -105;
@@ -28,6 +28,10 @@ interface Pending {
 }
 
 type Address = { address?: string; family?: string; port?: number };
+type NativeHandle = Record<string | symbol, unknown> & {
+  open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void;
+};
+interface TcpWrap { TCP: new (type: number) => NativeHandle; constants: { SOCKET: number; SERVER: number } }
 
 export class RingTCP {
   fd: number;
@@ -52,6 +56,7 @@ export class RingTCP {
   private queue: Pending[] = [];
   private sending = false;
   private asyncResource: AsyncResource | null = null;
+  private backlog = 511;
 
   constructor(fd = -1) {
     this.fd = fd;
@@ -82,6 +87,7 @@ export class RingTCP {
   }
 
   listen(backlog: number): number {
+    this.backlog = backlog;
     const err = this.ensureSocket(this.family) || ring.sockets!.listen(this.fd, backlog);
     if (err === 0) this.armAccept();
     return err;
@@ -344,6 +350,30 @@ export class RingTCP {
     if (done === null || this.recvId !== -1 || this.acceptId !== -1 || this.connectId !== -1 || this.sendId !== -1) return;
     this.onClosed = null;
     setImmediate(done);
+  }
+
+  // Node's own TCP handle over this socket, for the places that need a native one (a handle
+  // sent to another process). The ring lets go of the descriptor: its ops are cancelled, and
+  // bytes or connections those ops still take before the cancel lands are lost.
+  toNative(server: boolean): NativeHandle {
+    const { TCP, constants } = processBinding<TcpWrap>('tcp_wrap');
+    const native = new TCP(server ? constants.SERVER : constants.SOCKET);
+    const fd = this.fd;
+    this.fd = -1;
+    this.closed = true;
+    for (const id of [this.recvId, this.acceptId]) if (id !== -1) ring.cancel(id);
+    native.open(fd);
+    for (const key of Object.getOwnPropertySymbols(this)) native[key] = (this as unknown as Record<symbol, unknown>)[key];
+    native.onread = this.onread;
+    native.onconnection = this.onconnection;
+    if (server) {
+      native.listen(this.backlog);
+    } else if (this.reading) {
+      native.reading = true;
+      native.readStart();
+    }
+    if (!this.refed) native.unref();
+    return native;
   }
 
   reset(callback?: () => void): number {
