@@ -213,6 +213,7 @@ void Ring::Drain() {
         op.weak = false;
         --weakInflight_;
       }
+      if (op.code == OpCode::kAccept && cqe->res >= 0) sockets_.insert(cqe->res);
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
         StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
       }
@@ -370,6 +371,10 @@ void Ring::Teardown() {
           io_uring_for_each_cqe(&ring_, head, cqe) {
             ++seen;
             if (!(cqe->flags & IORING_CQE_F_MORE)) ++ended;
+            // A connection accepted while tearing down has no JS owner any more.
+            if (!(cqe->user_data & kInternal) && cqe->res >= 0 && OpAt(IdOf(cqe->user_data)).code == OpCode::kAccept) {
+              close(cqe->res);
+            }
           }
           io_uring_cq_advance(&ring_, seen);
           inflight_ -= std::min(inflight_, ended);
@@ -379,6 +384,8 @@ void Ring::Teardown() {
     io_uring_queue_exit(&ring_);
     ringReady_ = false;
   }
+  for (int fd : sockets_) close(fd);
+  sockets_.clear();
   if (handlesOpen_ > 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "buf_ring.h"
@@ -41,6 +42,11 @@ class Ring {
   // Submits every queued SQE now. Before a descriptor is closed synchronously: an SQE names
   // its file by number, resolved only at submission, and the number may be reused at once.
   void SubmitNow();
+  // Socket descriptors the shim owns in this environment: the ones still open when the
+  // environment goes away (a terminated Worker) are closed by the teardown, as Node closes
+  // its handles.
+  void TrackSocket(int fd) { sockets_.insert(fd); }
+  void UntrackSocket(int fd) { sockets_.erase(fd); }
   // An unref'd socket's multishot op in flight does not keep the loop alive.
   void SetWeak(uint32_t id, bool weak);
   // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
@@ -93,6 +99,7 @@ class Ring {
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
   uint32_t weakInflight_ = 0;
+  std::unordered_set<int> sockets_;
 
   BufferArena arena_;
   BufRing bufRing_;

@@ -18,10 +18,14 @@ Napi::Value Result(const Napi::CallbackInfo& info, int rc) {
   return Napi::Number::New(info.Env(), rc < 0 ? -errno : rc);
 }
 
+Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
+
 // socket(family 4|6) -> fd
 Napi::Value Socket(const Napi::CallbackInfo& info) {
   int domain = I32(info[0]) == 6 ? AF_INET6 : AF_INET;
-  return Result(info, socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  int fd = socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0) RingOf(info)->TrackSocket(fd);
+  return Result(info, fd);
 }
 
 // bind(fd, family, host, port, ipv6Only): SO_REUSEADDR as libuv sets it for every TCP bind.
@@ -117,8 +121,16 @@ Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
 // closeSync(fd): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
 // of its ops) reach the kernel first, while the number still means this socket.
 Napi::Value CloseSync(const Napi::CallbackInfo& info) {
-  if (Ring* ring = info.Env().GetInstanceData<Ring>()) ring->SubmitNow();
+  Ring* ring = RingOf(info);
+  ring->SubmitNow();
+  ring->UntrackSocket(I32(info[0]));
   return Result(info, close(I32(info[0])));
+}
+
+// release(fd): the descriptor now belongs to a Node handle; the teardown must not close it.
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  RingOf(info)->UntrackSocket(I32(info[0]));
+  return Napi::Value();
 }
 
 }  // namespace
@@ -152,7 +164,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"socket", Socket},         {"bind", Bind},         {"listen", Listen},
       {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
-      {"shutdownSync", ShutdownSync},
+      {"shutdownSync", ShutdownSync}, {"release", Release},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -49,6 +49,7 @@ export interface Binding {
   setLinger0(fd: number): number;
   closeSync(fd: number): number;
   shutdownSync(fd: number, how: number): number;
+  release(fd: number): void;
   counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
 }
 

@@ -362,6 +362,7 @@ export class RingTCP {
     this.fd = -1;
     this.closed = true;
     for (const id of [this.recvId, this.acceptId]) if (id !== -1) ring.cancel(id);
+    ring.sockets!.release(fd);
     native.open(fd);
     for (const key of Object.getOwnPropertySymbols(this)) native[key] = (this as unknown as Record<symbol, unknown>)[key];
     native.onread = this.onread;
