@@ -3,7 +3,7 @@ import t from 'tap';
 import crypto from 'node:crypto';
 import * as nodeNet from 'node:net';
 import shimNet from 'uring-shim/net';
-import { same, listen, closed, record, errorShape } from './helpers.mjs';
+import { same, listen, closed, record, errorShape } from '../helpers/net-twin.mjs';
 
 const SOCKET_EVENTS = ['connect', 'ready', 'end', 'finish', 'close', 'error', 'timeout'];
 const describeEvent = (event, arg) => event === 'close' ? String(arg) : event === 'error' ? arg.code : undefined;
