@@ -77,7 +77,8 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   if ((rc = arena_.Allocate(kSlotSize, kSlotCount)) < 0) return rc;
   arena_.Register(&ring_);
 
-  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 3 * sizeof(int32_t));
+  // The slot after the triples is JS's cursor: the index of the next entry to settle.
+  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, (kBatch * 3 + 1) * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
   completions_ = static_cast<int32_t*>(completions.Data());
   statsFields_ = static_cast<double*>(stats.Data());
@@ -240,9 +241,12 @@ void Ring::Drain() {
 
 // Hands a batch to JS: one call, unless JS stops early (after a socket completion, so that
 // Node's tick queue runs before the next one, as after every libuv callback) -- then again
-// from where it stopped. Raw Node-API so that a failure is a status, never a C++ throw: while
-// a Worker is being terminated JS cannot run, and that is not an error to report.
+// from where it stopped. JS keeps a cursor in the shared array, so an exception thrown by a
+// handler (or by a tick it scheduled) is reported as Node reports any callback's, and the
+// rest of the batch is still delivered. Raw Node-API so that a failure is a status, never a
+// C++ throw: while a Worker is being terminated JS cannot run, and that is not an error.
 bool Ring::DeliverToJs(uint32_t count) {
+  int32_t* cursor = completions_ + kBatch * 3;
   uint32_t start = 0;
   while (start < count) {
     napi_handle_scope scope;
@@ -251,21 +255,20 @@ bool Ring::DeliverToJs(uint32_t count) {
     napi_value result = nullptr;
     napi_create_uint32(env_, count, &argv[0]);
     napi_create_uint32(env_, start, &argv[1]);
+    *cursor = static_cast<int32_t>(start);
     napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
                                             resource_.Value(), onCompletions_.Value(), 2, argv, &result);
-    uint32_t next = count;
+    bool terminating = false;
     if (status != napi_ok) {
       napi_value error = nullptr;
       napi_valuetype type = napi_undefined;
       if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
-      // A real exception from our completion handler is Node's to report, as for any callback;
-      // a terminating environment leaves no exception value behind.
-      if (type != napi_undefined) napi_fatal_exception(env_, error);
-    } else if (result != nullptr) {
-      napi_get_value_uint32(env_, result, &next);
+      if (type == napi_undefined) terminating = true;
+      else napi_fatal_exception(env_, error);
     }
     napi_close_handle_scope(env_, scope);
-    if (status != napi_ok) return false;
+    if (terminating) return false;
+    uint32_t next = static_cast<uint32_t>(*cursor);
     start = next > start ? next : count;
   }
   return true;
@@ -311,7 +314,7 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
 
 Napi::Object Ring::Exports(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("completions", Napi::Int32Array::New(env, kBatch * 3, completionsRef_.Value(), 0));
+  out.Set("completions", Napi::Int32Array::New(env, kBatch * 3 + 1, completionsRef_.Value(), 0));
   out.Set("statsFields", Napi::Float64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
   out.Set("statsFieldsBigInt",
           Napi::BigInt64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));

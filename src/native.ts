@@ -18,7 +18,7 @@ export interface RingInfo {
 }
 
 export interface Binding {
-  init(onCompletions: (count: number, start: number) => number): RingInfo | { error: string };
+  init(onCompletions: (count: number, start: number) => void): RingInfo | { error: string };
   openat(id: number, path: string | Buffer, flags: number, mode: number): void;
   close(id: number, fd: number): void;
   read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
@@ -86,7 +86,7 @@ export interface Native {
   fallbackReason: string | null;
 }
 
-export function startRing(onCompletions: (count: number, start: number) => number): Native {
+export function startRing(onCompletions: (count: number, start: number) => void): Native {
   const loaded = loadBinding();
   let native: Native;
   if (typeof loaded === 'string') {

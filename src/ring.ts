@@ -49,10 +49,13 @@ function noop(): void {}
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
-// Settles completions [start, count) of the shared batch; returns where it stopped.
-function onCompletions(count: number, start: number): number {
+// Settles completions [start, count) of the shared batch. The cursor (the slot after the
+// triples) always says where to go on, even when a handler throws.
+function onCompletions(count: number, start: number): void {
   const completions = info!.completions;
+  const cursor = completions.length - 1;
   for (let i = start; i < count; i++) {
+    completions[cursor] = i + 1;
     const op = operations[completions[3 * i]];
     const res = completions[3 * i + 1];
     if (op.finish === Finish.Callback) {
@@ -64,12 +67,11 @@ function onCompletions(count: number, start: number): number {
       // consequences (a 'finish' that destroys, a nextTick'd 'end') land before the next
       // socket completion is seen. Returning hands the rest back to the addon, which calls
       // again from a fresh callback scope (ticks run in between).
-      if (i + 1 < count) return i + 1;
+      if (i + 1 < count) return;
     } else {
       complete(op, res, i);
     }
   }
-  return count;
 }
 
 function complete(op: Operation, res: number, index: number): void {

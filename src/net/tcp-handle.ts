@@ -79,16 +79,16 @@ export class RingTCP {
   }
 
   bind(address: string, port: number): number {
-    return this.ensureSocket(4) || ring.sockets!.bind(this.fd, 4, address, port, false);
+    return this.ensureSocket(4) || ring.sockets!.bind(this.fd, 4, String(address), port | 0, false);
   }
 
   bind6(address: string, port: number, flags: number): number {
-    return this.ensureSocket(6) || ring.sockets!.bind(this.fd, 6, address, port, (flags & 1) !== 0);
+    return this.ensureSocket(6) || ring.sockets!.bind(this.fd, 6, String(address), port | 0, (flags & 1) !== 0);
   }
 
   listen(backlog: number): number {
     this.backlog = backlog;
-    const err = this.ensureSocket(this.family) || ring.sockets!.listen(this.fd, backlog);
+    const err = this.ensureSocket(this.family) || ring.sockets!.listen(this.fd, backlog | 0);
     if (err === 0) this.armAccept();
     return err;
   }
@@ -125,7 +125,7 @@ export class RingTCP {
   private startConnect(req: Request, family: 4 | 6, address: string, port: number): number {
     const err = this.ensureSocket(family);
     if (err) return err;
-    const id = ring.connect(this.fd, family, address, port, (res) => {
+    const id = ring.connect(this.fd, family, String(address), port | 0, (res) => {
       this.connectId = -1;
       // autoSelectFamily drops the request of an attempt that timed out.
       if (typeof req.oncomplete === 'function') req.oncomplete(res, this, req, true, true);
@@ -275,10 +275,19 @@ export class RingTCP {
       return;
     }
     this.sending = true;
+    // Up to IOV_MAX buffers, possibly ending inside one request's views (a short send).
     const iov: Uint8Array[] = [];
-    for (const entry of this.queue) {
-      if (entry.views === null || iov.length + entry.views.length > IOV_MAX) break;
-      for (const view of entry.views) if (view.byteLength > 0) iov.push(view);
+    outer: for (const entry of this.queue) {
+      if (entry.views === null) break;
+      for (const view of entry.views) {
+        if (iov.length === IOV_MAX) break outer;
+        if (view.byteLength > 0) iov.push(view);
+      }
+    }
+    if (iov.length === 0) {
+      // Only empty writes up to the next shutdown: nothing to send, they complete next turn.
+      setImmediate(() => this.onSent(0));
+      return;
     }
     this.sendId = ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
   }
@@ -398,7 +407,7 @@ export class RingTCP {
   }
 
   setKeepAlive(enable: boolean, delaySeconds: number): number {
-    return this.fd < 0 ? 0 : ring.sockets!.setKeepAlive(this.fd, enable, delaySeconds);
+    return this.fd < 0 ? 0 : ring.sockets!.setKeepAlive(this.fd, enable, delaySeconds | 0);
   }
 
   ref(): void { this.setRef(true); }
