@@ -6,6 +6,8 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <limits.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -112,6 +114,26 @@ Napi::Value SetLinger0(const Napi::CallbackInfo& info) {
   return Result(info, setsockopt(I32(info[0]), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 }
 
+// trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative
+// errno: libuv's try-write, which lets a write that fits complete synchronously.
+Napi::Value TrySend(const Napi::CallbackInfo& info) {
+  auto views = info[1].As<Napi::Array>();
+  uint32_t count = views.Length();
+  if (count > IOV_MAX) count = IOV_MAX;
+  iovec iov[IOV_MAX];
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
+    iov[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    iov[i].iov_len = view.ByteLength();
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  ssize_t n = sendmsg(I32(info[0]), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) n = 0;
+  return Napi::Number::New(info.Env(), n < 0 ? -errno : static_cast<double>(n));
+}
+
 // shutdownSync(fd, how): on a listening socket SHUT_RD stops listening at once, even while an
 // accept still holds the socket open in the kernel.
 Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
@@ -165,6 +187,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
       {"shutdownSync", ShutdownSync}, {"release", Release},
+      {"trySend", TrySend},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

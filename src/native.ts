@@ -50,6 +50,7 @@ export interface Binding {
   closeSync(fd: number): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;
+  trySend(fd: number, views: readonly Uint8Array[]): number;
   counters(): { enters: number; completions: number; largestBatch: number; inFlight: number };
 }
 

@@ -35,8 +35,9 @@ export function setReadResult(nread: number): void {
   state[kArrayBufferOffset] = 0;
 }
 
-// Every write is dispatched to the ring and completes later (req.oncomplete).
-export function setWriteDispatched(bytes: number): void {
+// A write done at once (net.js calls back synchronously) or left to complete later through
+// req.oncomplete.
+export function setWriteDispatched(bytes: number, async: boolean): void {
   state[kBytesWritten] = bytes;
-  state[kLastWriteWasAsync] = 1;
+  state[kLastWriteWasAsync] = async ? 1 : 0;
 }

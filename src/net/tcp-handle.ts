@@ -245,14 +245,30 @@ export class RingTCP {
     return 0;
   }
 
+  // As libuv's try-write: with nothing queued, the bytes go out now if the socket takes them
+  // all, and net.js completes the write synchronously; what is left goes on the ring.
   private enqueue(req: Request, views: Uint8Array[]): number {
     if (this.closed) return EBADF;
     let bytes = 0;
     for (const view of views) bytes += view.byteLength;
     this.bytesWritten += bytes;
-    this.writeQueueSize += bytes;
-    this.queue.push({ req, views, left: bytes });
-    setWriteDispatched(bytes);
+    let sent = 0;
+    if (this.queue.length === 0 && !this.sending && this.fd >= 0 && bytes > 0) {
+      sent = ring.sockets!.trySend(this.fd, views);
+      if (sent < 0) {
+        setWriteDispatched(0, false);
+        return sent;
+      }
+      if (sent === bytes) {
+        setWriteDispatched(bytes, false);
+        return 0;
+      }
+    }
+    const entry: Pending = { req, views, left: bytes };
+    if (sent > 0) trim(entry, sent);
+    this.writeQueueSize += entry.left;
+    this.queue.push(entry);
+    setWriteDispatched(bytes, true);
     this.pump();
     return 0;
   }
