@@ -31,7 +31,10 @@ let usable: boolean | undefined;
 export function ringSockets(): boolean {
   if (usable === undefined) {
     usable = ring.available && ring.receiveBuffers() !== null;
-    if (usable) installTlsAdapter();
+    if (usable) {
+      installTlsAdapter();
+      guardParserConsume();
+    }
   }
   return usable;
 }
@@ -194,6 +197,19 @@ export function installOn(socketProto: object, serverProto: object): void {
 }
 
 const kResetInstalled = Symbol.for('uring-shim.net.resetAndDestroy');
+
+// The http parser can read straight from a native stream (`parser.consume(handle)`); http
+// itself only does so for `isStreamBase` handles, but code reaching for the parser directly
+// would abort the process on a ring handle. It keeps reading through 'data' instead.
+function guardParserConsume(): void {
+  const parser = (require('_http_common') as { HTTPParser: { prototype: Record<string | symbol, unknown> } }).HTTPParser.prototype;
+  if (Object.prototype.hasOwnProperty.call(parser, installed)) return;
+  Object.defineProperty(parser, installed, { value: true });
+  const consume = parser.consume as AnyFn;
+  parser.consume = function (this: unknown, handle: unknown): unknown {
+    return handle instanceof RingTCP ? undefined : consume.call(this, handle);
+  };
+}
 
 function installTlsAdapter(): void {
   const tlsModule = require('node:tls') as typeof tls;
