@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ring.h"
+#include "socket.h"
 #include "syscall_fallback.h"
 
 namespace {
@@ -62,12 +63,17 @@ void* Target(Ring* ring, const Napi::Value& v, const Napi::Value& offset, bool* 
   return static_cast<uint8_t*>(data) + static_cast<size_t>(offset.As<Napi::Number>().DoubleValue());
 }
 
-Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) {
-  Op& op = ring->OpAt(U32(info[0]));
+// A fresh use of record `id`: its kind, no link, and a new generation (see UserData).
+Op& Reuse(Ring* ring, uint32_t id, OpCode code) {
+  Op& op = ring->OpAt(id);
   op.code = code;
   op.linked = kNoLink;
+  op.weak = false;
+  op.generation = (op.generation + 1) & 0x7fffffff;  // bit 63 of user_data stays ours
   return op;
 }
+
+Op& Begin(Ring* ring, const Napi::CallbackInfo& info, OpCode code) { return Reuse(ring, U32(info[0]), code); }
 
 Napi::Value Openat(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
@@ -107,15 +113,12 @@ Napi::Value ReadThenClose(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
   uint32_t readId = U32(info[0]);
   uint32_t closeId = U32(info[1]);
-  Op& read = ring->OpAt(readId);
-  read.code = OpCode::kRead;
+  Op& read = Reuse(ring, readId, OpCode::kRead);
   read.fd = I32(info[2]);
   read.addr = Target(ring, info[3], info[4], &read.fixed);
   read.len = U32(info[5]);
   read.offset = Position(info[6]);
-  Op& close = ring->OpAt(closeId);
-  close.code = OpCode::kClose;
-  close.linked = kNoLink;
+  Op& close = Reuse(ring, closeId, OpCode::kClose);
   close.fd = read.fd;
   ring->SubmitLinked(readId, closeId);
   return Napi::Value();
@@ -202,6 +205,76 @@ Napi::Value PathAndNumber(const Napi::CallbackInfo& info, OpCode code) {
 Napi::Value Unlinkat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kUnlinkat); }
 Napi::Value Mkdirat(const Napi::CallbackInfo& info) { return PathAndNumber(info, OpCode::kMkdirat); }
 
+// ---- sockets --------------------------------------------------------------------------------
+
+// connect(id, fd, family, host, port) -> 0, or -EINVAL for an address that does not parse.
+Napi::Value Connect(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kConnect);
+  op.fd = I32(info[1]);
+  if (!ParseSockaddr(I32(info[2]), info[3].As<Napi::String>().Utf8Value(), I32(info[4]), &op.sockaddr, &op.sockaddrLen)) {
+    return Napi::Number::New(info.Env(), -EINVAL);
+  }
+  ring->Submit(U32(info[0]));
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// accept(id, fd, weak): multishot; each completion is a new non-blocking, close-on-exec fd.
+// recv(id, fd, weak): multishot into the provided-buffer ring -> 0 or a negative errno.
+Napi::Value Multishot(const Napi::CallbackInfo& info, OpCode code) {
+  Ring* ring = RingOf(info);
+  if (code == OpCode::kRecv) {
+    int rc = ring->EnsureBufRing();
+    if (rc < 0) return Napi::Number::New(info.Env(), rc);
+  }
+  Op& op = Begin(ring, info, code);
+  op.fd = I32(info[1]);
+  op.flags = BufRing::kGroup;
+  op.weak = info[2].ToBoolean().Value();
+  ring->Submit(U32(info[0]));
+  return Napi::Number::New(info.Env(), 0);
+}
+Napi::Value Accept(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kAccept); }
+Napi::Value Recv(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kRecv); }
+
+// sendmsg(id, fd, views[]): the views are pinned by JS until the completion.
+Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kSendmsg);
+  op.fd = I32(info[1]);
+  auto views = info[2].As<Napi::Array>();
+  uint32_t count = views.Length();
+  op.iovecs.resize(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
+    op.iovecs[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    op.iovecs[i].iov_len = view.ByteLength();
+  }
+  std::memset(&op.msg, 0, sizeof(op.msg));
+  op.msg.msg_iov = op.iovecs.data();
+  op.msg.msg_iovlen = count;
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
+Napi::Value SetWeak(const Napi::CallbackInfo& info) {
+  RingOf(info)->SetWeak(U32(info[0]), info[1].ToBoolean().Value());
+  return Napi::Value();
+}
+
+// recvBuffers() -> the provided-buffer ring's memory (buffer id i at i * bufSize), or a
+// negative errno where the kernel has no provided-buffer rings.
+Napi::Value RecvBuffers(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  int rc = ring->EnsureBufRing();
+  if (rc < 0) return Napi::Number::New(info.Env(), rc);
+  const BufRing& bufs = ring->bufRing();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("memory", Napi::Buffer<uint8_t>::New(info.Env(), bufs.data(), bufs.size()));
+  out.Set("bufSize", bufs.bufSize());
+  return out;
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   RingOf(info)->Cancel(U32(info[0]));
   return Napi::Value();
@@ -252,8 +325,12 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"ftruncate", Ftruncate}, {"renameat", Renameat}, {"unlinkat", Unlinkat},
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
       {"cancel", Cancel},     {"counters", Counters},
+      {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
+      {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
+      {"recvBuffers", RecvBuffers},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+  RegisterSocketFunctions(env, exports);
   return exports;
 }
 

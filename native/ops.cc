@@ -13,7 +13,7 @@ constexpr uint8_t kIoringOpFtruncate = 55;
 constexpr unsigned kStatxMask = STATX_BASIC_STATS | STATX_BTIME;
 }  // namespace
 
-void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
+void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint32_t id) {
   switch (op.code) {
     case OpCode::kOpenat:
       io_uring_prep_openat(sqe, AT_FDCWD, op.path.c_str(), op.flags, op.mode);
@@ -63,11 +63,27 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id) {
     case OpCode::kSymlinkat:
       io_uring_prep_symlinkat(sqe, op.path.c_str(), AT_FDCWD, op.path2.c_str());
       break;
+    case OpCode::kConnect:
+      io_uring_prep_connect(sqe, op.fd, reinterpret_cast<const sockaddr*>(&op.sockaddr), op.sockaddrLen);
+      break;
+    case OpCode::kAccept:
+      io_uring_prep_multishot_accept(sqe, op.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      break;
+    case OpCode::kRecv:
+      io_uring_prep_recv_multishot(sqe, op.fd, nullptr, 0, 0);
+      sqe->flags |= IOSQE_BUFFER_SELECT;
+      sqe->buf_group = op.flags;
+      break;
+    case OpCode::kSendmsg:
+      io_uring_prep_sendmsg(sqe, op.fd, &op.msg, MSG_NOSIGNAL);
+      break;
     case OpCode::kCount:
       break;
   }
-  io_uring_sqe_set_data64(sqe, id);
+  io_uring_sqe_set_data64(sqe, UserData(op, id));
 }
+
+bool IsMultishot(OpCode code) { return code == OpCode::kAccept || code == OpCode::kRecv; }
 
 void StoreStats(const struct statx& st, bool bigint, double* fields) {
   const int64_t values[kStatsFields] = {

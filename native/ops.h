@@ -4,6 +4,7 @@
 // Buffers that JS keeps alive itself.
 #pragma once
 #include <linux/stat.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <cstdint>
@@ -28,6 +29,10 @@ enum class OpCode : uint8_t {
   kMkdirat,
   kLinkat,
   kSymlinkat,
+  kConnect,
+  kAccept,     // multishot: one completion per connection, F_MORE until it ends
+  kRecv,       // multishot, buffers from the provided-buffer ring
+  kSendmsg,
   kCount,
 };
 
@@ -54,9 +59,22 @@ struct Op {
   std::string path2;
   std::vector<iovec> iovecs;
   struct statx statxBuf;
+  uint32_t generation = 0;  // bumped at each reuse of the id: see UserData
+  bool weak = false;       // an unref'd socket's op: does not keep the loop alive
+  sockaddr_storage sockaddr;
+  socklen_t sockaddrLen = 0;
+  msghdr msg;
 };
 
-// Fills an SQE from the record; the SQE's user_data is the op id.
-void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint64_t id);
+// Whether a completion ends its op (multishot ops post many completions with F_MORE).
+bool IsMultishot(OpCode code);
+
+// An SQE's user_data: the id, and the generation of the record's use. A cancel aimed at one
+// use of an id can then never hit a later use of the same id (JS reuses ids at once).
+inline uint64_t UserData(const Op& op, uint32_t id) { return (static_cast<uint64_t>(op.generation) << 32) | id; }
+inline uint32_t IdOf(uint64_t userData) { return static_cast<uint32_t>(userData); }
+
+// Fills an SQE from the record.
+void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint32_t id);
 // Writes a completed statx into `fields` in Node's layout.
 void StoreStats(const struct statx& st, bool bigint, double* fields);

@@ -18,6 +18,8 @@ constexpr size_t kSlotSize = 16 * 1024;
 constexpr uint32_t kSlotCount = 128;
 constexpr int kTeardownWaitMs = 10000;
 constexpr unsigned kNopInjectResult = 1U << 0;  // IORING_NOP_INJECT_RESULT (6.7), not in liburing 2.3
+constexpr uint32_t kRecvBufSize = 16 * 1024;
+constexpr uint32_t kRecvBufCount = 256;
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
@@ -97,7 +99,8 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   if ((rc = arena_.Allocate(kSlotSize, kSlotCount)) < 0) return rc;
   arena_.Register(&ring_);
 
-  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kBatch * 2 * sizeof(int32_t));
+  // The slot after the triples is JS's cursor: the index of the next entry to settle.
+  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, (kBatch * 3 + 1) * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
   Napi::Object resource = Napi::Object::New(env);
   // A Worker terminated while it loads the shim: JS values can no longer be created (the throw
@@ -160,28 +163,48 @@ bool Ring::TakeSqes(uint32_t id) {
 // from the callback API are the program's, and left alone, as Node leaves them.
 void Ring::TrackDescriptor(uint32_t id, int res) {
   const Op& op = OpAt(id);
-  if (res >= 0 && op.code == OpCode::kOpenat && op.trackFd) openFds_.insert(res);
+  if (res >= 0 && op.code == OpCode::kOpenat && op.trackFd) ownedFds_.insert(res);
 }
 
 // From the moment a close is asked for, the descriptor is the close's to release.
 void Ring::ForgetDescriptor(const Op& close) {
-  if (close.code == OpCode::kClose) openFds_.erase(close.fd);
+  if (close.code == OpCode::kClose) ownedFds_.erase(close.fd);
 }
 
 void Ring::Submit(uint32_t id) {
   Op& op = OpAt(id);
   ForgetDescriptor(op);
   if (op.linked != kNoLink) ForgetDescriptor(OpAt(op.linked));
+  if (op.weak) ++weakInflight_;
   if (Refused(op.code)) RunOnThreadpool(id, false);
   else if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
   UpdateLoopRef();
+}
+
+void Ring::SubmitNow() {
+  FillFromBacklog();
+  if (unsubmitted_ > 0) Enter(false);
+}
+
+void Ring::SetWeak(uint32_t id, bool weak) {
+  Op& op = OpAt(id);
+  if (op.weak == weak) return;
+  op.weak = weak;
+  if (weak) ++weakInflight_;
+  else --weakInflight_;
+  UpdateLoopRef();
+}
+
+int Ring::EnsureBufRing() {
+  if (bufRingError_ == 1) bufRingError_ = bufRing_.Setup(&ring_, kRecvBufSize, kRecvBufCount);
+  return bufRingError_;
 }
 
 void Ring::PrepareRefusal(io_uring_sqe* sqe, uint32_t id) {
   io_uring_prep_nop(sqe);
   sqe->rw_flags = kNopInjectResult;
   sqe->len = static_cast<uint32_t>(-EOPNOTSUPP);
-  io_uring_sqe_set_data64(sqe, id);
+  io_uring_sqe_set_data64(sqe, UserData(OpAt(id), id));
 }
 
 void Ring::RunOnThreadpool(uint32_t id, bool refusedByRing) {
@@ -243,7 +266,7 @@ void Ring::Cancel(uint32_t id) {
     sqe = io_uring_get_sqe(&ring_);
     if (sqe == nullptr) return;  // the op completes on its own; cancelling is best effort
   }
-  io_uring_prep_cancel64(sqe, id, 0);
+  io_uring_prep_cancel64(sqe, UserData(OpAt(id), id), 0);
   io_uring_sqe_set_data64(sqe, kInternal);
   ++inflight_;
   ++unsubmitted_;
@@ -272,9 +295,14 @@ void Ring::Drain() {
       auto [id, res] = ready_.front();
       ready_.pop_front();
       Op& op = OpAt(id);
+      if (op.weak) {
+        op.weak = false;
+        --weakInflight_;
+      }
       if (op.code == OpCode::kStatx && res >= 0) StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
-      completions_[2 * n] = static_cast<int32_t>(id);
-      completions_[2 * n + 1] = res;
+      completions_[3 * n] = static_cast<int32_t>(id);
+      completions_[3 * n + 1] = res;
+      completions_[3 * n + 2] = 0;
       ++n;
     }
     unsigned head;
@@ -283,21 +311,30 @@ void Ring::Drain() {
     io_uring_for_each_cqe(&ring_, head, cqe) {
       if (n == kBatch) break;
       ++seen;
-      --inflight_;
-      uint64_t id = cqe->user_data;
-      if (id & kInternal) continue;
-      TrackDescriptor(static_cast<uint32_t>(id), cqe->res);
-      Op& op = OpAt(static_cast<uint32_t>(id));
+      bool more = cqe->flags & IORING_CQE_F_MORE;
+      if (!more) --inflight_;
+      if (cqe->user_data & kInternal) continue;
+      uint32_t id = IdOf(cqe->user_data);
+      Op& op = OpAt(id);
       // A hard-linked head's partner has already run on the result: only a lone op is retried.
-      if (RefusedByRing(cqe->res) && op.linked == kNoLink) {
-        RunOnThreadpool(static_cast<uint32_t>(id), true);
+      if (RefusedByRing(cqe->res) && op.linked == kNoLink && HasSyscallFallback(op.code)) {
+        RunOnThreadpool(id, true);
         continue;
       }
+      if (!more && op.weak) {
+        op.weak = false;
+        --weakInflight_;
+      }
+      if (op.code == OpCode::kAccept && cqe->res >= 0) ownedFds_.insert(cqe->res);
+      TrackDescriptor(id, cqe->res);
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
         StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
       }
-      completions_[2 * n] = static_cast<int32_t>(id);
-      completions_[2 * n + 1] = cqe->res;
+      // The buffer goes back to the kernel after this batch: JS copies it out first.
+      if (cqe->flags & IORING_CQE_F_BUFFER) bufRing_.Return(static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
+      completions_[3 * n] = static_cast<int32_t>(id);
+      completions_[3 * n + 1] = cqe->res;
+      completions_[3 * n + 2] = static_cast<int32_t>(cqe->flags);
       ++n;
     }
     io_uring_cq_advance(&ring_, seen);
@@ -306,42 +343,51 @@ void Ring::Drain() {
     counters_.largestBatch = std::max(counters_.largestBatch, static_cast<double>(n));
     // Room freed in the CQ budget: admit waiting ops before JS adds more behind them.
     FillFromBacklog();
-    if (!DeliverToJs(n)) break;
+    bool delivered = DeliverToJs(n);
+    bufRing_.Flush();
+    if (!delivered) break;
     if (n < kBatch) break;  // everything ready has been delivered
   }
   UpdateLoopRef();
 }
 
-// One call into JS for a batch. Raw Node-API so that a failure is a status, never a C++
-// throw: while a Worker is being terminated JS cannot run, and that is not an error to report.
+// Hands a batch to JS: one call, unless JS stops early (after a socket completion, so that
+// Node's tick queue runs before the next one, as after every libuv callback) -- then again
+// from where it stopped. JS keeps a cursor in the shared array, so an exception thrown by a
+// handler (or by a tick it scheduled) is reported as Node reports any callback's, and the
+// rest of the batch is still delivered. Raw Node-API so that a failure is a status, never a
+// C++ throw: while a Worker is being terminated JS cannot run, and that is not an error.
 bool Ring::DeliverToJs(uint32_t count) {
-  napi_handle_scope scope;
-  if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
-  napi_value argv[1];
-  napi_value result;
-  napi_create_uint32(env_, count, &argv[0]);
-  napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
-                                          resource_.Value(), onCompletions_.Value(), 1, argv, &result);
-  if (status != napi_ok) {
-    napi_value error = nullptr;
-    napi_valuetype type = napi_undefined;
-    if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
-    // A real exception (a user's callback rethrown from the tick queue that runs as this call
-    // returns) is Node's to report, as for any callback; when 'uncaughtException' handles it
-    // the environment lives on and the rest of the completions must still be drained. A
-    // terminating environment leaves no exception value behind: stop there.
-    if (type == napi_undefined) {
-      napi_close_handle_scope(env_, scope);
-      return false;
+  int32_t* cursor = completions_ + kBatch * 3;
+  uint32_t start = 0;
+  while (start < count) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
+    napi_value argv[2];
+    napi_value result = nullptr;
+    napi_create_uint32(env_, count, &argv[0]);
+    napi_create_uint32(env_, start, &argv[1]);
+    *cursor = static_cast<int32_t>(start);
+    napi_status status = napi_make_callback(env_, static_cast<napi_async_context>(*asyncContext_),
+                                            resource_.Value(), onCompletions_.Value(), 2, argv, &result);
+    bool terminating = false;
+    if (status != napi_ok) {
+      napi_value error = nullptr;
+      napi_valuetype type = napi_undefined;
+      if (napi_get_and_clear_last_exception(env_, &error) == napi_ok && error != nullptr) napi_typeof(env_, error, &type);
+      if (type == napi_undefined) terminating = true;
+      else napi_fatal_exception(env_, error);
     }
-    napi_fatal_exception(env_, error);
+    napi_close_handle_scope(env_, scope);
+    if (terminating) return false;
+    uint32_t next = static_cast<uint32_t>(*cursor);
+    start = next > start ? next : count;
   }
-  napi_close_handle_scope(env_, scope);
   return true;
 }
 
 void Ring::UpdateLoopRef() {
-  bool wanted = inflight_ > 0 || !backlog_.empty() || !ready_.empty();
+  bool wanted = inflight_ > weakInflight_ || !backlog_.empty() || !ready_.empty();
   if (wanted == loopRef_ || handlesOpen_ == 0) return;
   loopRef_ = wanted;
   auto* handle = reinterpret_cast<uv_handle_t*>(&poll_);
@@ -386,7 +432,7 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
 
 Napi::Object Ring::Exports(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("completions", Napi::Int32Array::New(env, kBatch * 2, completionsRef_.Value(), 0));
+  out.Set("completions", Napi::Int32Array::New(env, kBatch * 3 + 1, completionsRef_.Value(), 0));
   out.Set("statsFields", Napi::Float64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
   out.Set("statsFieldsBigInt",
           Napi::BigInt64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
@@ -458,20 +504,26 @@ void Ring::Teardown() {
         if (io_uring_wait_cqe_timeout(&ring_, &cqe, &wait) == 0) {
           unsigned head;
           unsigned seen = 0;
+          unsigned ended = 0;
           io_uring_for_each_cqe(&ring_, head, cqe) {
-            if (!(cqe->user_data & kInternal)) TrackDescriptor(static_cast<uint32_t>(cqe->user_data), cqe->res);
             ++seen;
+            if (!(cqe->flags & IORING_CQE_F_MORE)) ++ended;
+            if (cqe->user_data & kInternal) continue;
+            uint32_t id = IdOf(cqe->user_data);
+            // A connection accepted while tearing down has no JS owner any more.
+            if (cqe->res >= 0 && OpAt(id).code == OpCode::kAccept) close(cqe->res);
+            TrackDescriptor(id, cqe->res);
           }
           io_uring_cq_advance(&ring_, seen);
-          inflight_ -= std::min(inflight_, seen);
+          inflight_ -= std::min(inflight_, ended);
         }
       }
     }
     io_uring_queue_exit(&ring_);
     ringReady_ = false;
   }
-  for (int fd : openFds_) close(fd);
-  openFds_.clear();
+  for (int fd : ownedFds_) close(fd);
+  ownedFds_.clear();
   if (handlesOpen_ > 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);

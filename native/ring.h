@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "buf_ring.h"
 #include "buffer_arena.h"
 #include "ops.h"
 
@@ -42,6 +43,20 @@ class Ring {
   // Asks the kernel to cancel op `id`; its own completion still arrives (with -ECANCELED if
   // the cancel won), and only then is its memory released.
   void Cancel(uint32_t id);
+
+  // Submits every queued SQE now. Before a descriptor is closed synchronously: an SQE names
+  // its file by number, resolved only at submission, and the number may be reused at once.
+  void SubmitNow();
+  // Socket descriptors the shim owns in this environment: the ones still open when the
+  // environment goes away (a terminated Worker) are closed by the teardown, as Node closes
+  // its handles.
+  void TrackSocket(int fd) { ownedFds_.insert(fd); }
+  void UntrackSocket(int fd) { ownedFds_.erase(fd); }
+  // An unref'd socket's multishot op in flight does not keep the loop alive.
+  void SetWeak(uint32_t id, bool weak);
+  // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
+  int EnsureBufRing();
+  const BufRing& bufRing() const { return bufRing_; }
 
   const BufferArena& arena() const { return arena_; }
   const Counters& counters() const { return counters_; }
@@ -119,14 +134,18 @@ class Ring {
   bool tornDown_ = false;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
   uint32_t unsubmitted_ = 0;
-  // Descriptors the ring opened and has not been asked to close. Teardown closes them, as Node
-  // closes the FileHandles of an environment that goes away (a terminated Worker).
-  std::unordered_set<int> openFds_;
+  uint32_t weakInflight_ = 0;
+  // Descriptors this environment owns: sockets, and files the ring opened for FileHandles, not
+  // yet asked to close. Teardown closes them, as Node closes the handles of an environment
+  // that goes away (a terminated Worker).
+  std::unordered_set<int> ownedFds_;
 
   BufferArena arena_;
+  BufRing bufRing_;
+  int bufRingError_ = 1;  // 1: not set up yet
   std::vector<uint8_t> probe_;
 
-  // Shared with JS: [id, res] pairs and, for statx completions, Node-layout stats fields.
+  // Shared with JS: [id, res, flags] triples and, for statx completions, Node-layout stats fields.
   static constexpr uint32_t kBatch = 1024;
   int32_t* completions_ = nullptr;
   double* statsFields_ = nullptr;

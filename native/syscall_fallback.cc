@@ -15,7 +15,7 @@ const char* const kNames[] = {
     "openat", "close", "read", "write", "readv", "writev", "statx", "fsync", "ftruncate",
     "renameat", "unlinkat", "mkdirat", "linkat", "symlinkat",
 };
-static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(OpCode::kCount));
+static_assert(sizeof(kNames) / sizeof(kNames[0]) == static_cast<size_t>(OpCode::kSymlinkat) + 1);
 
 long Call(Op& op) {
   const bool current = op.offset == kCurrentPosition;
@@ -39,7 +39,7 @@ long Call(Op& op) {
     case OpCode::kMkdirat: return mkdirat(AT_FDCWD, op.path.c_str(), op.mode);
     case OpCode::kLinkat: return linkat(AT_FDCWD, op.path.c_str(), AT_FDCWD, op.path2.c_str(), 0);
     case OpCode::kSymlinkat: return symlinkat(op.path.c_str(), AT_FDCWD, op.path2.c_str());
-    case OpCode::kCount: break;
+    default: break;  // socket operations: no system call fallback (HasSyscallFallback)
   }
   errno = EINVAL;
   return -1;
@@ -57,10 +57,10 @@ int RunAsSyscall(Op& op) {
 }
 
 OpCode OpCodeNamed(const char* name, size_t length) {
-  for (size_t i = 0; i < static_cast<size_t>(OpCode::kCount); ++i) {
+  for (size_t i = 0; i <= static_cast<size_t>(OpCode::kSymlinkat); ++i) {
     if (std::strlen(kNames[i]) == length && std::strncmp(kNames[i], name, length) == 0) return static_cast<OpCode>(i);
   }
   return OpCode::kCount;
 }
 
-const char* OpCodeName(OpCode code) { return kNames[static_cast<size_t>(code)]; }
+const char* OpCodeName(OpCode code) { return HasSyscallFallback(code) ? kNames[static_cast<size_t>(code)] : "socket"; }

@@ -29,7 +29,7 @@ export interface RingCounters {
 }
 
 export interface Binding {
-  init(onCompletions: (count: number) => void): RingInfo | { error: string };
+  init(onCompletions: (count: number, start: number) => void): RingInfo | { error: string };
   openat(id: number, path: string | Buffer, flags: number, mode: number, trackFd: boolean): void;
   close(id: number, fd: number): void;
   read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
@@ -46,6 +46,23 @@ export interface Binding {
   linkat(id: number, existing: string | Buffer, newPath: string | Buffer): void;
   symlinkat(id: number, target: string | Buffer, path: string | Buffer): void;
   cancel(id: number): void;
+  connect(id: number, fd: number, family: number, host: string, port: number): number;
+  accept(id: number, fd: number, weak: boolean): void;
+  recv(id: number, fd: number, weak: boolean): number;
+  sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
+  setWeak(id: number, weak: boolean): void;
+  recvBuffers(): { memory: Buffer; bufSize: number } | number;
+  socket(family: number): number;
+  bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;
+  listen(fd: number, backlog: number): number;
+  sockname(fd: number, peer: boolean, out: object): number;
+  setNoDelay(fd: number, enable: boolean): number;
+  setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
+  setLinger0(fd: number): number;
+  closeSync(fd: number): number;
+  shutdownSync(fd: number, how: number): number;
+  release(fd: number): void;
+  trySend(fd: number, views: readonly Uint8Array[]): number;
   counters(): RingCounters;
 }
 
@@ -85,7 +102,7 @@ export interface Native {
   fallbackReason: string | null;
 }
 
-export function startRing(onCompletions: (count: number) => void): Native {
+export function startRing(onCompletions: (count: number, start: number) => void): Native {
   const loaded = loadBinding();
   let native: Native;
   if (typeof loaded === 'string') {

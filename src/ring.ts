@@ -21,7 +21,14 @@ const enum Finish {
   FreeSlot,     // write was copied into an arena slot: free it
   HandOn,       // first of a linked pair: hand the result to the op behind it
   AfterRead,    // close linked behind a read: settle with the read's result and both errors
+  Callback,     // socket ops: hand (res, flags) to `listener`; multishot ops stay until the last
 }
+
+// A socket operation's result: `flags` carries IORING_CQE_F_MORE and the provided buffer id.
+export type Listener = (res: number, flags: number) => void;
+export const CQE_F_BUFFER = 1;
+export const CQE_F_MORE = 2;
+export const CQE_BUFFER_SHIFT = 16;
 
 class Operation {
   id: number;
@@ -36,6 +43,7 @@ class Operation {
   next: Operation | null = null;  // HandOn: the op that settles for both
   handedOn = 0;                   // AfterRead: the read's result
   ticket = 0;                     // non-zero while a caller may cancel it (see `cancellable`)
+  listener: Listener = noop;
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
   // Callback mode: `callback` is called with `receiver` as `this` (undefined for users'
@@ -74,15 +82,31 @@ export function observeCallbackStats(observer: StatsObserver): void {
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
-// One call per batch. A callback that throws must not cost the rest of the batch its
-// completions: the exception is rethrown on its own from the tick queue, which Node runs right
-// after this call, so it still reaches 'uncaughtException' (or ends the process) as a throw from
-// Node's own fs callback would.
-function onCompletions(count: number): void {
+// Settles completions [start, count) of the shared batch. The cursor (the slot after the
+// triples) always says where to go on, even when a socket handler throws (the addon reports it
+// as Node reports any callback's exception, then calls again from the cursor). An fs callback
+// that throws is rethrown on its own from the tick queue, which Node runs right after this
+// call, so it still reaches 'uncaughtException' (or ends the process) as a throw from Node's
+// own fs callback would, and the batch goes on.
+function onCompletions(count: number, start: number): void {
   const completions = info!.completions;
-  for (let i = 0; i < count; i++) {
-    const op = operations[completions[2 * i]];
-    const res = completions[2 * i + 1];
+  const cursor = completions.length - 1;
+  for (let i = start; i < count; i++) {
+    completions[cursor] = i + 1;
+    const op = operations[completions[3 * i]];
+    const res = completions[3 * i + 1];
+    if (op.finish === Finish.Callback) {
+      const flags = completions[3 * i + 2];
+      const listener = op.listener;
+      if (!(flags & CQE_F_MORE)) release(op);
+      listener(res, flags);
+      // Node runs the tick queue and microtasks after every libuv callback: a socket event's
+      // consequences (a 'finish' that destroys, a nextTick'd 'end') land before the next
+      // socket completion is seen. Returning hands the rest back to the addon, which calls
+      // again from a fresh callback scope (ticks run in between).
+      if (i + 1 < count) return;
+      continue;
+    }
     try {
       complete(op, res, i);
     } catch (error) {
@@ -172,7 +196,7 @@ function release(op: Operation): void {
     cancellable.delete(op.ticket);
     op.ticket = 0;
   }
-  op.resolve = op.reject = noop;
+  op.resolve = op.reject = op.listener = noop;
   op.callback = null;
   op.receiver = undefined;
   op.third = noThird;
@@ -234,6 +258,12 @@ export function cancellableLatest(): number {
 export function cancel(ticket: number): void {
   const op = cancellable.get(ticket);
   if (op !== undefined) binding!.cancel(op.id);
+}
+
+// A socket's own operation, by id: the socket forgets the id when the op's last completion
+// arrives, so the id is never stale here (and the addon's generation check covers the kernel).
+export function cancelOperation(id: number): void {
+  binding!.cancel(id);
 }
 
 // ---- operations -----------------------------------------------------------------------------
@@ -410,4 +440,74 @@ export function symlinkat(target: string | Buffer, path: string | Buffer, callba
   const op = acquire(Finish.Nothing, 'symlink', target, path);
   binding!.symlinkat(op.id, target, path);
   return settle(op, callback, receiver);
+}
+
+// ---- sockets: each returns the operation id (for cancel/setWeak); `listener` gets every result.
+
+function listen(syscall: string, listener: Listener): Operation {
+  const op = acquire(Finish.Callback, syscall);
+  op.listener = listener;
+  return op;
+}
+
+export const sockets = binding;
+
+// Returns the id, or a negative errno when the address does not parse (nothing was queued).
+export function connect(fd: number, family: 4 | 6, host: string, port: number, listener: Listener): number {
+  const op = listen('connect', listener);
+  const rc = binding!.connect(op.id, fd, family, host, port);
+  if (rc === 0) return op.id;
+  release(op);
+  return rc;
+}
+
+export function accept(fd: number, weak: boolean, listener: Listener): number {
+  const op = listen('accept', listener);
+  binding!.accept(op.id, fd, weak);
+  return op.id;
+}
+
+// Returns the id, or a negative errno when the kernel has no provided-buffer rings.
+export function recv(fd: number, weak: boolean, listener: Listener): number {
+  const op = listen('read', listener);
+  const rc = binding!.recv(op.id, fd, weak);
+  if (rc === 0) return op.id;
+  release(op);
+  return rc;
+}
+
+// The views stay referenced by the operation until its completion.
+export function sendmsg(fd: number, views: readonly Uint8Array[], listener: Listener): number {
+  const op = listen('write', listener);
+  op.target = views;
+  binding!.sendmsg(op.id, fd, views);
+  return op.id;
+}
+
+export function setWeak(id: number, weak: boolean): void {
+  binding!.setWeak(id, weak);
+}
+
+let recvMemory: Uint8Array | null | undefined;
+let recvBufSize = 0;
+
+// The provided-buffer ring's bytes, or null where the kernel has none (then net stays Node's).
+export function receiveBuffers(): Uint8Array | null {
+  if (recvMemory === undefined) {
+    const got = binding ? binding.recvBuffers() : -1;
+    if (typeof got === 'number') {
+      recvMemory = null;
+    } else {
+      recvMemory = new Uint8Array(got.memory.buffer, got.memory.byteOffset, got.memory.byteLength);
+      recvBufSize = got.bufSize;
+    }
+  }
+  return recvMemory;
+}
+
+// Copies the bytes a receive completion names out of the provided-buffer ring (which gets
+// the buffer back right after this batch).
+export function takeReceived(res: number, flags: number): Uint8Array {
+  const start = (flags >>> CQE_BUFFER_SHIFT) * recvBufSize;
+  return recvMemory!.slice(start, start + res);
 }

@@ -41,10 +41,9 @@ export const GROUPS = [
     name: 'stream', dirs: ['parallel', 'sequential'],
     match: (f, src) => /^test-(stream|readline-)/.test(f) && USES_FS.test(src()),
   },
-  // Later, e.g.:
-  // { name: 'net', dirs: ['parallel', 'sequential'], match: (f) => /^test-net-/.test(f), default: false },
-  // { name: 'http', dirs: ['parallel', 'sequential'], match: (f) => /^test-https?-/.test(f), default: false },
-  // { name: 'tls', dirs: ['parallel', 'sequential'], match: (f) => /^test-tls-/.test(f), default: false },
+  { name: 'net', dirs: ['parallel', 'sequential'], match: (f) => /^test-(net-|tcp-wrap|socket-|pipe)/.test(f) },
+  { name: 'http', dirs: ['parallel', 'sequential'], match: (f) => /^test-http-/.test(f), default: false },
+  { name: 'https-tls', dirs: ['parallel', 'sequential'], match: (f) => /^test-(https|tls)-/.test(f), default: false },
 ];
 
 // shim-seccomp: shim-argv under test/helpers/seccomp-deny-uring (io_uring refused with EPERM, as

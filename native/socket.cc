@@ -1,0 +1,193 @@
+#include "socket.h"
+
+#include "ring.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <limits.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace {
+
+int32_t I32(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
+Napi::Value Result(const Napi::CallbackInfo& info, int rc) {
+  return Napi::Number::New(info.Env(), rc < 0 ? -errno : rc);
+}
+
+Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
+
+// socket(family 4|6) -> fd
+Napi::Value Socket(const Napi::CallbackInfo& info) {
+  int domain = I32(info[0]) == 6 ? AF_INET6 : AF_INET;
+  int fd = socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd >= 0) RingOf(info)->TrackSocket(fd);
+  return Result(info, fd);
+}
+
+// bind(fd, family, host, port, ipv6Only): SO_REUSEADDR as libuv sets it for every TCP bind.
+Napi::Value Bind(const Napi::CallbackInfo& info) {
+  int fd = I32(info[0]);
+  int family = I32(info[1]);
+  sockaddr_storage addr;
+  socklen_t len;
+  if (!ParseSockaddr(family, info[2].As<Napi::String>().Utf8Value(), I32(info[3]), &addr, &len)) {
+    return Napi::Number::New(info.Env(), -EINVAL);
+  }
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  if (family == 6) {
+    int only = info[4].ToBoolean().Value() ? 1 : 0;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof(only));
+  }
+  return Result(info, bind(fd, reinterpret_cast<sockaddr*>(&addr), len));
+}
+
+Napi::Value Listen(const Napi::CallbackInfo& info) {
+  return Result(info, listen(I32(info[0]), I32(info[1])));
+}
+
+// sockname(fd, peer, out): fills out.address/family/port as Node's AddressToJS does.
+Napi::Value Sockname(const Napi::CallbackInfo& info) {
+  int fd = I32(info[0]);
+  sockaddr_storage addr;
+  socklen_t len = sizeof(addr);
+  int rc = info[1].ToBoolean().Value() ? getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+                                       : getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (rc < 0) return Napi::Number::New(info.Env(), -errno);
+  Napi::Object out = info[2].As<Napi::Object>();
+  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  if (addr.ss_family == AF_INET6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
+    if (a6->sin6_scope_id != 0) {
+      size_t used = strlen(text);
+      text[used] = '%';
+      if (if_indextoname(a6->sin6_scope_id, text + used + 1) == nullptr) {
+        snprintf(text + used + 1, sizeof(text) - used - 1, "%u", a6->sin6_scope_id);
+      }
+    }
+    out.Set("address", text);
+    out.Set("family", "IPv6");
+    out.Set("port", ntohs(a6->sin6_port));
+  } else if (addr.ss_family == AF_INET) {
+    auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+    inet_ntop(AF_INET, &a4->sin_addr, text, sizeof(text));
+    out.Set("address", text);
+    out.Set("family", "IPv4");
+    out.Set("port", ntohs(a4->sin_port));
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
+  int on = info[1].ToBoolean().Value() ? 1 : 0;
+  return Result(info, setsockopt(I32(info[0]), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)));
+}
+
+// setKeepAlive(fd, enable, delaySeconds): the probe settings libuv uses.
+Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
+  int fd = I32(info[0]);
+  int on = info[1].ToBoolean().Value() ? 1 : 0;
+  if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0) return Result(info, -1);
+  if (!on) return Napi::Number::New(info.Env(), 0);
+  int idle = I32(info[2]);
+  if (idle < 1) idle = 1;
+  int interval = 1;
+  int count = 10;
+  if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval)) < 0 ||
+      setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count)) < 0) {
+    return Result(info, -1);
+  }
+  return Napi::Number::New(info.Env(), 0);
+}
+
+// setLinger0(fd): the next close sends RST, as uv_tcp_close_reset does.
+Napi::Value SetLinger0(const Napi::CallbackInfo& info) {
+  linger l{1, 0};
+  return Result(info, setsockopt(I32(info[0]), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
+}
+
+// trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative
+// errno: libuv's try-write, which lets a write that fits complete synchronously.
+Napi::Value TrySend(const Napi::CallbackInfo& info) {
+  auto views = info[1].As<Napi::Array>();
+  uint32_t count = views.Length();
+  if (count > IOV_MAX) count = IOV_MAX;
+  iovec iov[IOV_MAX];
+  for (uint32_t i = 0; i < count; ++i) {
+    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
+    iov[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    iov[i].iov_len = view.ByteLength();
+  }
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = count;
+  ssize_t n = sendmsg(I32(info[0]), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) n = 0;
+  return Napi::Number::New(info.Env(), n < 0 ? -errno : static_cast<double>(n));
+}
+
+// shutdownSync(fd, how): on a listening socket SHUT_RD stops listening at once, even while an
+// accept still holds the socket open in the kernel.
+Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
+  return Result(info, shutdown(I32(info[0]), I32(info[1])));
+}
+
+// closeSync(fd): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
+// of its ops) reach the kernel first, while the number still means this socket.
+Napi::Value CloseSync(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  ring->SubmitNow();
+  ring->UntrackSocket(I32(info[0]));
+  return Result(info, close(I32(info[0])));
+}
+
+// release(fd): the descriptor now belongs to a Node handle; the teardown must not close it.
+Napi::Value Release(const Napi::CallbackInfo& info) {
+  RingOf(info)->UntrackSocket(I32(info[0]));
+  return Napi::Value();
+}
+
+}  // namespace
+
+bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
+  std::memset(out, 0, sizeof(*out));
+  if (family == 6) {
+    auto* a6 = reinterpret_cast<sockaddr_in6*>(out);
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(static_cast<uint16_t>(port));
+    std::string addr = host;
+    size_t percent = addr.find('%');
+    if (percent != std::string::npos) {
+      std::string zone = addr.substr(percent + 1);
+      addr.resize(percent);
+      unsigned index = if_nametoindex(zone.c_str());
+      a6->sin6_scope_id = index != 0 ? index : static_cast<unsigned>(atoi(zone.c_str()));
+    }
+    *len = sizeof(sockaddr_in6);
+    return inet_pton(AF_INET6, addr.c_str(), &a6->sin6_addr) == 1;
+  }
+  auto* a4 = reinterpret_cast<sockaddr_in*>(out);
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons(static_cast<uint16_t>(port));
+  *len = sizeof(sockaddr_in);
+  return inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1;
+}
+
+void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
+  const std::pair<const char*, Napi::Function::Callback> functions[] = {
+      {"socket", Socket},         {"bind", Bind},         {"listen", Listen},
+      {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
+      {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
+      {"shutdownSync", ShutdownSync}, {"release", Release},
+      {"trySend", TrySend},
+  };
+  for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+}

@@ -1,0 +1,220 @@
+// Where Node's net.js would create a TCP handle, a RingTCP is put in its place; everything else
+// stays net.js's own code. The same three functions serve `uring-shim/net` (installed on its
+// subclasses) and register (installed on node:net's own prototypes):
+//   connect  -- a socket about to connect over TCP without a handle gets a RingTCP first;
+//   _listen2 -- a server about to create its listen handle gets a bound RingTCP first;
+//   kReinitializeHandle -- autoSelectFamily's per-attempt handles stay on the ring.
+// Sockets the shim cannot serve keep Node's handles: Unix domain sockets, sockets made from a
+// handle or fd, cluster workers' shared listen handles, tls.connect's own socket.
+import * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { Duplex } from 'node:stream';
+import * as ring from '../ring';
+import { countDelegated, countRing } from '../counters';
+import { RingTCP } from './tcp-handle';
+
+type Args = unknown[];
+type Connect = (this: net.Socket, ...args: Args) => net.Socket;
+type Listen2 = (this: net.Server, address: string | undefined, port: number, addressType: number,
+  backlog: number, fd: number | undefined, flags: number) => void;
+type AnyFn = (this: unknown, ...args: Args) => unknown;
+interface WithHandle { _handle: unknown; destroyed?: boolean }
+
+const normalizeArgs = (net as unknown as { _normalizeArgs(args: Args): [Record<string, unknown>, unknown] })._normalizeArgs;
+const kRingSocket = Symbol('uring-shim.ringSocket');
+export const kReinitializeHandle = Object.getOwnPropertySymbols(net.Socket.prototype)
+  .find((symbol) => symbol.description === 'kReinitializeHandle');
+
+let usable: boolean | undefined;
+// The ring serves sockets only where it can receive into provided buffers (Linux 5.19+).
+// tls is loaded (to adapt it) only once a ring socket exists, not at startup.
+export function ringSockets(): boolean {
+  if (usable === undefined) {
+    usable = ring.available && ring.receiveBuffers() !== null;
+    if (usable) {
+      installTlsAdapter();
+      guardParserConsume();
+    }
+  }
+  return usable;
+}
+
+export function ringConnect(original: Connect): Connect {
+  return function connect(this: net.Socket, ...args: Args): net.Socket {
+    const self = this as unknown as WithHandle & Record<symbol, unknown>;
+    if (self._handle || self.destroyed) return original.apply(this, args);
+    const normalized = Array.isArray(args[0]) && (args[0] as unknown[]).length === 2 &&
+      Object.getOwnPropertySymbols(args[0]).length > 0 ? args[0] as ReturnType<typeof normalizeArgs> : normalizeArgs(args);
+    const options = normalized[0];
+    if (options.path == null && ringSockets() && kReinitializeHandle !== undefined) {
+      self[kRingSocket] = true;
+      (this as unknown as Record<symbol, AnyFn>)[kReinitializeHandle].call(this, new RingTCP());
+      countRing('net.Socket');
+    } else {
+      countDelegated('net.Socket');
+    }
+    return original.call(this, normalized);
+  };
+}
+
+export function ringReinitializeHandle(original: AnyFn): AnyFn {
+  return function reinitializeHandle(this: unknown, handle: unknown): unknown {
+    if ((this as Record<symbol, unknown>)[kRingSocket] && !(handle instanceof RingTCP)) {
+      (handle as { close(): void }).close();
+      handle = new RingTCP();
+    }
+    return original.call(this, handle);
+  };
+}
+
+// Node resets only TCP handles (`instanceof TCP`); a RingTCP is one too.
+export function ringResetAndDestroy(original: AnyFn): AnyFn {
+  return function resetAndDestroy(this: unknown): unknown {
+    const socket = this as net.Socket & WithHandle & { _reset(): void; connecting: boolean };
+    if (!(socket._handle instanceof RingTCP)) return original.call(this);
+    if (socket.connecting) socket.once('connect', () => socket._reset());
+    else socket._reset();
+    return socket;
+  };
+}
+
+const IPV6_ANY = '::';
+const IPV4_ANY = '0.0.0.0';
+
+export function ringListen2(original: Listen2): Listen2 {
+  return function _listen2(this: net.Server, address, port, addressType, backlog, fd, flags) {
+    const self = this as unknown as WithHandle;
+    if (self._handle || typeof fd === 'number' || addressType === -1 || !ringSockets()) {
+      countDelegated('net.Server');
+      return original.call(this, address, port, addressType, backlog, fd, flags);
+    }
+    // Node's order: the unspecified address tries IPv6 first, then IPv4.
+    let handle: RingTCP | null = null;
+    if (!address) {
+      handle = bound(6, IPV6_ANY, port, flags);
+      if (handle) { address = IPV6_ANY; addressType = 6; } else { address = IPV4_ANY; addressType = 4; }
+    }
+    handle ??= bound(addressType === 6 ? 6 : 4, address, port, flags);
+    if (handle === null) {
+      // Node's own attempt reports the failure exactly as Node does (EADDRINUSE, EACCES, ...).
+      countDelegated('net.Server');
+      return original.call(this, address, port, addressType, backlog, fd, flags);
+    }
+    countRing('net.Server');
+    self._handle = handle;
+    return original.call(this, address, port, addressType, backlog, fd, flags);
+  };
+}
+
+function bound(family: 4 | 6, address: string, port: number, flags: number): RingTCP | null {
+  const handle = new RingTCP();
+  const err = family === 6 ? handle.bind6(address, port, flags) : handle.bind(address, port);
+  if (err === 0) return handle;
+  handle.close();
+  return null;
+}
+
+// tls_wrap needs a native stream under a TLSSocket: a ring socket is given to it through
+// Node's own JS-stream adapter, the path Node takes for any non-native stream.
+type WrapHandle = (this: tls.TLSSocket, wrap: unknown, handle: unknown, active: boolean) => unknown;
+let JSStreamSocket: (new (stream: unknown) => WithHandle) | undefined;
+
+export function ringWrapHandle(original: WrapHandle): WrapHandle {
+  return function _wrapHandle(this: tls.TLSSocket, wrap, handle, active) {
+    if (handle instanceof RingTCP) {
+      JSStreamSocket ??= findJSStreamSocket();
+      wrap = new JSStreamSocket(wrap);
+      handle = (wrap as WithHandle)._handle;
+    }
+    return original.call(this, wrap, handle, active);
+  };
+}
+
+// Node keeps its JS-stream adapter internal; a TLSSocket over a plain Duplex reveals it.
+function findJSStreamSocket(): new (stream: unknown) => WithHandle {
+  const probe = new (require('node:tls') as typeof tls).TLSSocket(new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } }));
+  const adapter = (probe as unknown as { _handle: { _parentWrap: { constructor: new (stream: unknown) => WithHandle } } })._handle._parentWrap;
+  probe.destroy();
+  return adapter.constructor;
+}
+
+// A server or socket sent to another process (child.send, process.send, cluster) must carry
+// a native handle: it is converted to Node's own just before it is sent.
+function nativeForSending(target: unknown): void {
+  if (!(target instanceof net.Server) && !(target instanceof net.Socket)) return;
+  const owner = target as unknown as WithHandle;
+  if (owner._handle instanceof RingTCP) owner._handle = owner._handle.toNative(target instanceof net.Server);
+}
+
+type Send = (this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]) => boolean;
+const kSendWrapped = Symbol('uring-shim.sendWrapped');
+
+function wrapSend(holder: Record<string | symbol, unknown>): void {
+  const original = holder.send as Send | undefined;
+  if (typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[kSendWrapped]) return;
+  const send = function send(this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]): boolean {
+    nativeForSending(handle);
+    return original.call(this, message, handle, ...rest);
+  };
+  (send as unknown as Record<symbol, unknown>)[kSendWrapped] = true;
+  holder.send = send;
+}
+
+// process.send exists from startup in a forked child; a ChildProcess gets its send in spawn().
+export function installHandleSending(): void {
+  wrapSend(process as unknown as Record<string, unknown>);
+  const proto = (require('node:child_process') as typeof import('node:child_process')).ChildProcess.prototype as unknown as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(proto, kSendWrapped)) return;
+  Object.defineProperty(proto, kSendWrapped, { value: true });
+  const spawn = proto.spawn as AnyFn;
+  proto.spawn = function (this: Record<string, unknown>, ...args: Args): unknown {
+    const result = spawn.apply(this, args);
+    wrapSend(this);
+    return result;
+  };
+}
+
+const installed = Symbol.for('uring-shim.net.installed');
+
+// Puts the three hooks on `Socket`/`Server` prototypes (and TLS's adapter hook), once.
+export function installOn(socketProto: object, serverProto: object): void {
+  const sockets = socketProto as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(sockets, installed)) return;
+  Object.defineProperty(sockets, installed, { value: true });
+  sockets.connect = ringConnect(sockets.connect as Connect);
+  if (kReinitializeHandle !== undefined) {
+    sockets[kReinitializeHandle] = ringReinitializeHandle(sockets[kReinitializeHandle] as AnyFn);
+  }
+  const servers = serverProto as Record<string, unknown>;
+  servers._listen2 = ringListen2(servers._listen2 as Listen2);
+  // Accepted sockets are node:net's own Socket objects whatever the server's class.
+  const base = net.Socket.prototype as unknown as Record<string | symbol, unknown>;
+  if (!Object.prototype.hasOwnProperty.call(base, kResetInstalled)) {
+    Object.defineProperty(base, kResetInstalled, { value: true });
+    base.resetAndDestroy = ringResetAndDestroy(base.resetAndDestroy as AnyFn);
+    installHandleSending();
+  }
+}
+
+const kResetInstalled = Symbol.for('uring-shim.net.resetAndDestroy');
+
+// The http parser can read straight from a native stream (`parser.consume(handle)`); http
+// itself only does so for `isStreamBase` handles, but code reaching for the parser directly
+// would abort the process on a ring handle. It keeps reading through 'data' instead.
+function guardParserConsume(): void {
+  const parser = (require('_http_common') as { HTTPParser: { prototype: Record<string | symbol, unknown> } }).HTTPParser.prototype;
+  if (Object.prototype.hasOwnProperty.call(parser, installed)) return;
+  Object.defineProperty(parser, installed, { value: true });
+  const consume = parser.consume as AnyFn;
+  parser.consume = function (this: unknown, handle: unknown): unknown {
+    return handle instanceof RingTCP ? undefined : consume.call(this, handle);
+  };
+}
+
+function installTlsAdapter(): void {
+  const tlsModule = require('node:tls') as typeof tls;
+  const proto = tlsModule.TLSSocket.prototype as unknown as Record<string | symbol, unknown>;
+  if (Object.prototype.hasOwnProperty.call(proto, installed)) return;
+  Object.defineProperty(proto, installed, { value: true });
+  proto._wrapHandle = ringWrapHandle(proto._wrapHandle as WrapHandle);
+}

@@ -1,0 +1,43 @@
+// The stream_base contract Node's net.js speaks with its handles: results of a read or a write
+// dispatch travel through one shared Int32Array (`streamBaseState`) rather than arguments. A
+// handle implemented in JS must write the same slots, so it reaches the same array through the
+// documented, allow-listed `process.binding('stream_wrap')` -- with the one-time
+// --pending-deprecation warning about process.binding silenced, since the user never called it.
+
+interface StreamWrapBinding {
+  streamBaseState: Int32Array;
+  kReadBytesOrError: number;
+  kArrayBufferOffset: number;
+  kBytesWritten: number;
+  kLastWriteWasAsync: number;
+}
+
+export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap'): T {
+  const saved = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    return (process as unknown as { binding(name: string): T }).binding(name);
+  } finally {
+    process.noDeprecation = saved;
+  }
+}
+
+const streamWrap = processBinding<StreamWrapBinding>('stream_wrap');
+const state = streamWrap.streamBaseState;
+const { kReadBytesOrError, kArrayBufferOffset, kBytesWritten, kLastWriteWasAsync } = streamWrap;
+
+export const UV_EOF = -4095;
+
+// Sets what onStreamRead reads for a chunk (nread > 0, at offset 0 of `arrayBuffer`), an end
+// of stream (UV_EOF) or an error (negative errno).
+export function setReadResult(nread: number): void {
+  state[kReadBytesOrError] = nread;
+  state[kArrayBufferOffset] = 0;
+}
+
+// A write done at once (net.js calls back synchronously) or left to complete later through
+// req.oncomplete.
+export function setWriteDispatched(bytes: number, async: boolean): void {
+  state[kBytesWritten] = bytes;
+  state[kLastWriteWasAsync] = async ? 1 : 0;
+}

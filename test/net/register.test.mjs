@@ -1,0 +1,111 @@
+// Through `--require uring-shim/register`: http and https unchanged on ring sockets, unref'd
+// handles let the process exit, Workers with sockets parked in recv terminate cleanly.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import path from 'node:path';
+
+const register = fileURLToPath(new URL('../../dist/cjs/register.js', import.meta.url));
+const index = fileURLToPath(new URL('../../dist/cjs/index.js', import.meta.url));
+const keys = path.join(os.homedir(), '.cache/uring-shim/node-20.19.2/test/fixtures/keys');
+
+function run(code, { shim = true, timeout = 60_000 } = {}) {
+  const args = shim ? ['--require', register, '-e', code] : ['-e', code];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout });
+  return { ...result, last: result.stdout.trim().split('\n').pop() };
+}
+
+const httpRoundTrips = `
+const http = require('http');
+const { stats } = require(${JSON.stringify(index)});
+const server = http.createServer((req, res) => { let body = ''; req.on('data', (d) => body += d); req.on('end', () => res.end(req.method + ' ' + req.url + ' ' + body)); });
+server.listen(0, '127.0.0.1', async () => {
+  const agent = new http.Agent({ keepAlive: true });
+  const results = [];
+  for (let i = 0; i < 20; i++) {
+    results.push(await new Promise((resolve, reject) => {
+      const req = http.request({ port: server.address().port, host: '127.0.0.1', method: 'POST', path: '/p' + i, agent }, (res) => {
+        let body = ''; res.on('data', (d) => body += d); res.on('end', () => resolve(res.statusCode + ' ' + body));
+      });
+      req.on('error', reject);
+      req.end('x'.repeat(i * 1000));
+    }));
+  }
+  agent.destroy();
+  server.close();
+  const s = stats();
+  console.log(JSON.stringify({ results, handle: server._handle === null, ring: s.ring }));
+});`;
+
+t.test('http client and server through register, on ring sockets', async (t) => {
+  const plain = run(httpRoundTrips, { shim: false });
+  const shim = run(httpRoundTrips);
+  t.equal(shim.status, 0, shim.stderr);
+  const a = JSON.parse(plain.last);
+  const b = JSON.parse(shim.last);
+  t.strictSame(b.results, a.results, 'same responses as plain node');
+  t.ok(b.ring['net.Server'] >= 1, 'the http server listened on the ring');
+  t.ok(b.ring['net.Socket'] >= 1, 'the agent connected on the ring');
+});
+
+t.test('https still works under register (TLS over a ring socket)', async (t) => {
+  const code = `
+const https = require('https'); const fs = require('fs');
+const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-key.pem'), cert: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-cert.pem') },
+  (req, res) => res.end('secure ' + req.url));
+server.listen(0, '127.0.0.1', () => {
+  https.get({ port: server.address().port, host: '127.0.0.1', path: '/s', rejectUnauthorized: false }, (res) => {
+    const encrypted = res.socket.encrypted; const handle = server._handle.constructor.name;
+    let body = ''; res.on('data', (d) => body += d); res.on('end', () => { server.close(); console.log(body + ' ' + encrypted + ' ' + handle); });
+  });
+});`;
+  const shim = run(code);
+  t.equal(shim.status, 0, shim.stderr);
+  t.equal(shim.last, 'secure /s true RingTCP');
+});
+
+t.test('an unref\'d server and an unref\'d idle socket let the process exit', async (t) => {
+  const code = `
+const net = require('net');
+const server = net.createServer((peer) => peer.unref()).listen(0, '127.0.0.1', () => {
+  const socket = net.connect(server.address().port, '127.0.0.1', () => {
+    socket.unref();
+    server.unref();
+    console.log('unrefd ' + server._handle.constructor.name);
+  });
+});`;
+  const plain = run(code, { shim: false, timeout: 20_000 });
+  t.equal(plain.status, 0, 'plain node exits');
+  const shim = run(code, { timeout: 20_000 });
+  t.equal(shim.signal, null, 'not killed by the timeout');
+  t.equal(shim.status, 0, shim.stderr);
+  t.equal(shim.last, 'unrefd RingTCP');
+});
+
+t.test('Workers terminated with sockets waiting in recv: no crash, no leaked descriptors', async (t) => {
+  const code = `
+const { Worker } = require('worker_threads'); const net = require('net'); const fs = require('fs');
+const fds = () => fs.readdirSync('/proc/self/fd').length;
+const server = net.createServer((s) => s.on('data', () => {})).listen(0, '127.0.0.1', async () => {
+  const before = fds();
+  for (let i = 0; i < 10; i++) {
+    const worker = new Worker(\`
+      const net = require('net'); const { parentPort } = require('worker_threads');
+      let n = 0;
+      for (let i = 0; i < 20; i++) net.connect(\${server.address().port}, '127.0.0.1', () => { if (++n === 20) parentPort.postMessage('parked'); }).on('data', () => {});
+    \`, { eval: true, execArgv: ['--require', ${JSON.stringify(register)}] });
+    await new Promise((resolve) => worker.once('message', resolve));
+    await worker.terminate();
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  server.close();
+  server.unref();
+  console.log(JSON.stringify({ before, after: fds() }));
+});`;
+  const shim = run(code, { timeout: 90_000 });
+  t.equal(shim.signal, null, `no signal (${shim.stderr.slice(0, 400)})`);
+  t.equal(shim.status, 0, shim.stderr);
+  const { before, after } = JSON.parse(shim.last);
+  t.ok(after <= before, `descriptors after (${after}) <= before (${before})`);
+});
