@@ -4,7 +4,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { ringSetup, type RingSetup } from '../stats';
-import { isRingBacked } from '../fs/ring-backed';
 
 // IORING_OP_* by number (include/uapi/linux/io_uring.h); newer ones print as op<N>.
 const OPCODE_NAMES = [
@@ -29,13 +28,8 @@ interface Family {
   opcodes: string[];
   // Missing opcodes send the calls to Node one by one (probed) rather than failing them.
   probed?: boolean;
-  // Not every family is on the ring in every version: whether this build installs it.
-  present?: () => boolean;
-  absent?: string;
 }
 
-// The fs callback API and uring-shim/net land separately; each family turns itself on when the
-// build has it (the callback API marks its functions ring-backed; net is a module of its own).
 const FAMILIES: Family[] = [
   { name: 'fs.promises open, FileHandle.close', opcodes: ['OPENAT', 'CLOSE'] },
   { name: 'fs.promises read/write, readFile/writeFile/appendFile', opcodes: ['READ', 'WRITE', 'READV', 'WRITEV'] },
@@ -44,27 +38,10 @@ const FAMILIES: Family[] = [
   { name: 'fs.promises truncate, FileHandle.truncate', opcodes: ['FTRUNCATE'], probed: true },
   { name: 'fs.promises rename, unlink, rmdir, mkdir, link, symlink', opcodes: ['RENAMEAT', 'UNLINKAT', 'MKDIRAT', 'LINKAT', 'SYMLINKAT'] },
   { name: 'AbortSignal on readFile/writeFile', opcodes: ['ASYNC_CANCEL'] },
-  {
-    name: 'fs callback API (fs.readFile, fs.stat, ...)', opcodes: ['OPENAT', 'READ', 'WRITE', 'STATX', 'CLOSE'],
-    present: () => isRingBacked((require('../fs') as Record<string, unknown>).stat),
-    absent: 'not on the ring in this version',
-  },
-  {
-    // Net: adjust the opcodes to what src/net submits when it lands.
-    name: 'net (sockets: accept, connect, send, recv)', opcodes: ['ACCEPT', 'CONNECT', 'SEND', 'RECV'],
-    present: () => resolvable('../net'),
-    absent: 'uring-shim/net is not in this version',
-  },
+  { name: 'fs callback API (fs.readFile, fs.stat, ...)', opcodes: ['OPENAT', 'READ', 'WRITE', 'STATX', 'CLOSE'] },
+  { name: 'fs streams (createReadStream, createWriteStream)', opcodes: ['OPENAT', 'READ', 'WRITE', 'CLOSE'] },
+  { name: 'net (TCP sockets: accept, connect, send, recv)', opcodes: ['ACCEPT', 'CONNECT', 'SENDMSG', 'RECV'] },
 ];
-
-function resolvable(id: string): boolean {
-  try {
-    require.resolve(id);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Outcome { family: string; backend: 'io_uring' | 'node'; note: string }
 
@@ -137,7 +114,6 @@ function diagnose(r: Omit<Report, 'diagnosis' | 'families' | 'usable' | 'syncFs'
 function outcomes(ring: RingSetup): Outcome[] {
   const supported = new Set(ring.opcodes.map(opcodeName));
   return FAMILIES.map((f): Outcome => {
-    if (f.present && !f.present()) return { family: f.name, backend: 'node', note: f.absent ?? '' };
     if (ring.backend === 'node') return { family: f.name, backend: 'node', note: 'no ring' };
     const missing = f.opcodes.filter((op) => !supported.has(op));
     if (missing.length === 0) return { family: f.name, backend: 'io_uring', note: f.opcodes.join(', ') };

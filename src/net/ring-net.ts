@@ -81,10 +81,13 @@ export function ringResetAndDestroy(original: AnyFn): AnyFn {
 const IPV6_ANY = '::';
 const IPV4_ANY = '0.0.0.0';
 
+const UV_TCP_IPV6ONLY = 1;
+
 export function ringListen2(original: Listen2): Listen2 {
   return function _listen2(this: net.Server, address, port, addressType, backlog, fd, flags) {
     const self = this as unknown as WithHandle;
-    if (self._handle || typeof fd === 'number' || addressType === -1 || !ringSockets()) {
+    // Flags beyond IPv6-only (Node 22.12+'s reusePort) are binds the ring handle does not do.
+    if (self._handle || typeof fd === 'number' || addressType === -1 || (flags & ~UV_TCP_IPV6ONLY) !== 0 || !ringSockets()) {
       countDelegated('net.Server');
       return original.call(this, address, port, addressType, backlog, fd, flags);
     }
@@ -138,12 +141,15 @@ function findJSStreamSocket(): new (stream: unknown) => WithHandle {
   return adapter.constructor;
 }
 
-// A server or socket sent to another process (child.send, process.send, cluster) must carry
-// a native handle: it is converted to Node's own just before it is sent.
-function nativeForSending(target: unknown): void {
-  if (!(target instanceof net.Server) && !(target instanceof net.Socket)) return;
+// A server, socket or raw handle sent to another process (child.send, process.send, cluster's
+// round-robin primary handing a connection to a worker) must be a native handle: it is
+// converted to Node's own just before it is sent. Returns what to send.
+function nativeForSending(target: unknown): unknown {
+  if (target instanceof RingTCP) return target.toNative(false);
+  if (!(target instanceof net.Server) && !(target instanceof net.Socket)) return target;
   const owner = target as unknown as WithHandle;
   if (owner._handle instanceof RingTCP) owner._handle = owner._handle.toNative(target instanceof net.Server);
+  return target;
 }
 
 type Send = (this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]) => boolean;
@@ -153,8 +159,7 @@ function wrapSend(holder: Record<string | symbol, unknown>): void {
   const original = holder.send as Send | undefined;
   if (typeof original !== 'function' || (original as unknown as Record<symbol, unknown>)[kSendWrapped]) return;
   const send = function send(this: unknown, message: unknown, handle?: unknown, ...rest: unknown[]): boolean {
-    nativeForSending(handle);
-    return original.call(this, message, handle, ...rest);
+    return original.call(this, message, nativeForSending(handle), ...rest);
   };
   (send as unknown as Record<symbol, unknown>)[kSendWrapped] = true;
   holder.send = send;

@@ -29,7 +29,7 @@ interface Pending {
 
 type Address = { address?: string; family?: string; port?: number };
 type NativeHandle = Record<string | symbol, unknown> & {
-  open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void;
+  open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void; close(callback?: () => void): void;
 };
 interface TcpWrap { TCP: new (type: number) => NativeHandle; constants: { SOCKET: number; SERVER: number } }
 
@@ -45,6 +45,8 @@ export class RingTCP {
   private family: 4 | 6 = 4;
   private refed = true;
   private closed = false;
+  // The native TCP handle this one became when it was sent to another process (toNative).
+  private nativeTwin: NativeHandle | null = null;
   private recvId = -1;          // the armed multishot receive, until its last completion
   private acceptId = -1;        // the armed multishot accept, until its last completion
   private connectId = -1;
@@ -350,7 +352,13 @@ export class RingTCP {
   // a listener is shut down first, since an accept in flight holds the socket in the kernel),
   // every op on it is cancelled, and the callback runs once their last completions are in.
   close(callback?: () => void): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // Handed over to a native twin (a raw handle sent to another process, as cluster's
+      // round-robin primary does): closing this handle closes that one.
+      this.nativeTwin?.close(callback);
+      this.nativeTwin = null;
+      return;
+    }
     this.closed = true;
     this.reading = false;
     this.onClosed = () => {
@@ -381,6 +389,7 @@ export class RingTCP {
   // sent to another process). The ring lets go of the descriptor: its ops are cancelled, and
   // bytes or connections those ops still take before the cancel lands are lost.
   toNative(server: boolean): NativeHandle {
+    if (this.nativeTwin !== null) return this.nativeTwin;
     const { TCP, constants } = processBinding<TcpWrap>('tcp_wrap');
     const native = new TCP(server ? constants.SERVER : constants.SOCKET);
     const fd = this.fd;
@@ -399,6 +408,7 @@ export class RingTCP {
       native.readStart();
     }
     if (!this.refed) native.unref();
+    this.nativeTwin = native;
     return native;
   }
 

@@ -9,16 +9,14 @@ import { fileURLToPath } from 'node:url';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-// What each app must show on the ring, by stats() counter name: fs.promises calls and callback fs
-// calls (express.static and tar use the callback API). When uring-shim/net lands, set NET_ON_RING
-// and fill in `net`.
-export const CALLBACK_FS_ON_RING = true;
-export const NET_ON_RING = false;
+// What each app must show on the ring, by stats() counter name: fs.promises calls, callback fs
+// and stream calls (express.static and tar use them), and ring sockets and listeners. Cluster
+// workers listen on the primary's shared handle, which stays Node's.
 export const ON_RING = {
-  express: { fsPromises: ['readFile'], callbackFs: ['stat', 'open', 'read', 'close'], net: [] },
-  fastify: { fsPromises: ['readFile'], callbackFs: [], net: [] },
-  ws: { fsPromises: ['appendFile', 'readFile'], callbackFs: [], net: [] },
-  https: { fsPromises: ['readFile', 'open', 'FileHandle.read', 'FileHandle.close'], callbackFs: [], net: [] },
+  express: { fsPromises: ['readFile'], callbackFs: ['stat', 'ReadStream.open', 'ReadStream.read', 'ReadStream.close'], net: ['net.Server', 'net.Socket'] },
+  fastify: { fsPromises: ['readFile'], callbackFs: [], net: ['net.Server', 'net.Socket'] },
+  ws: { fsPromises: ['appendFile', 'readFile'], callbackFs: [], net: ['net.Server', 'net.Socket'] },
+  https: { fsPromises: ['readFile', 'open', 'FileHandle.read', 'FileHandle.close'], callbackFs: [], net: ['net.Server'] },
   tar: { fsPromises: ['readFile'], callbackFs: ['open', 'read', 'write', 'close'], net: [] },
   cluster: { fsPromises: ['readFile', 'stat'], callbackFs: [], net: [] },
 };
@@ -39,7 +37,7 @@ export function runApp(t, name, { timeout = 90_000, args = [] } = {}) {
 export function assertOnRing(t, name, stats) {
   t.equal(stats?.backend, 'io_uring', `${name}: the shim runs on io_uring (${stats?.fallbackReason ?? ''})`);
   const want = ON_RING[name];
-  const lists = [want.fsPromises, CALLBACK_FS_ON_RING ? want.callbackFs : [], NET_ON_RING ? want.net : []];
+  const lists = [want.fsPromises, want.callbackFs, want.net];
   for (const api of lists.flat()) {
     t.ok((stats?.ring?.[api] ?? 0) > 0, `${name}: the ring carried ${api} (${stats?.ring?.[api] ?? 0})`, { ring: stats?.ring, delegated: stats?.delegated });
   }
