@@ -83,11 +83,19 @@ const IPV4_ANY = '0.0.0.0';
 
 const UV_TCP_IPV6ONLY = 1;
 
+// Loaded only once a server listens: register must not pull tls (and crypto) into every process.
+function isTlsServer(server: net.Server): boolean {
+  return server instanceof (require('node:tls') as typeof tls).Server;
+}
+
 export function ringListen2(original: Listen2): Listen2 {
   return function _listen2(this: net.Server, address, port, addressType, backlog, fd, flags) {
     const self = this as unknown as WithHandle;
     // Flags beyond IPv6-only (Node 22.12+'s reusePort) are binds the ring handle does not do.
-    if (self._handle || typeof fd === 'number' || addressType === -1 || (flags & ~UV_TCP_IPV6ONLY) !== 0 || !ringSockets()) {
+    // A TLS server (https too) keeps Node's own handles: TLS over a ring socket goes through
+    // Node's JS-stream adapter, which does not yet behave as Node's native path does on a
+    // peer's FIN (see docs/ARCHITECTURE.md).
+    if (self._handle || typeof fd === 'number' || addressType === -1 || (flags & ~UV_TCP_IPV6ONLY) !== 0 || isTlsServer(this) || !ringSockets()) {
       countDelegated('net.Server');
       return original.call(this, address, port, addressType, backlog, fd, flags);
     }

@@ -11,12 +11,12 @@ export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 // What each app must show on the ring, by stats() counter name: fs.promises calls, callback fs
 // and stream calls (express.static and tar use them), and ring sockets and listeners. Cluster
-// workers listen on the primary's shared handle, which stays Node's.
+// workers listen on the primary's shared handle, and TLS servers on their own: both Node's.
 export const ON_RING = {
   express: { fsPromises: ['readFile'], callbackFs: ['stat', 'ReadStream.open', 'ReadStream.read', 'ReadStream.close'], net: ['net.Server', 'net.Socket'] },
   fastify: { fsPromises: ['readFile'], callbackFs: [], net: ['net.Server', 'net.Socket'] },
   ws: { fsPromises: ['appendFile', 'readFile'], callbackFs: [], net: ['net.Server', 'net.Socket'] },
-  https: { fsPromises: ['readFile', 'open', 'FileHandle.read', 'FileHandle.close'], callbackFs: [], net: ['net.Server'] },
+  https: { fsPromises: ['readFile', 'open', 'FileHandle.read', 'FileHandle.close'], callbackFs: [], net: [] },
   tar: { fsPromises: ['readFile'], callbackFs: ['open', 'read', 'write', 'close'], net: [] },
   cluster: { fsPromises: ['readFile', 'stat'], callbackFs: [], net: [] },
 };
