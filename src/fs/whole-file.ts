@@ -88,7 +88,7 @@ export async function readFileHandle(handle: HasFd, encoding: BufferEncoding | u
     }
     buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   }
-  return encoding ? buffer.toString(encoding) : buffer;
+  return encoding ? decode(buffer, encoding) : buffer;
 }
 
 // readFile of a path opened read-only. The open and a stat of the path go to the kernel
@@ -114,7 +114,19 @@ export async function readFilePath(path: string | Buffer, flags: number, encodin
     return nodePromises.readFile(path, { flag: flags, encoding, signal });
   }
   const data = bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
-  return encoding ? data.toString(encoding) : data;
+  return encoding ? decode(data, encoding) : data;
+}
+
+// Node decodes a file larger than one 512 KiB read chunk by chunk and joins the strings, so a
+// result past V8's longest string fails in the join: "RangeError: Invalid string length", not
+// Buffer#toString's ERR_STRING_TOO_LONG.
+function decode(data: Buffer, encoding: BufferEncoding): string {
+  try {
+    return data.toString(encoding);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_STRING_TOO_LONG') throw new RangeError('Invalid string length');
+    throw error;
+  }
 }
 
 const unknown = -1;
