@@ -199,9 +199,10 @@ export function median(xs) {
 
 // Runs `rounds` interleaved A/B rounds of one case, alternating which impl goes first each round
 // (node,shim, shim,node, ...) so a slow drift of the machine does not favour either side.
-// onStep(label) is called before each child. Returns medians, the per-round ratio range and the
-// last shim result (for its stats).
-export function abRounds(name, { rounds, count, maxSeconds, onStep = () => {} }) {
+// onStep(label) is called before each child. `run(impl)` runs one child and resolves to its
+// result ({ opsPerSec, stats?, totalOps? } or { error }); the default runs the fs workload.
+// Returns medians, the per-round ratio range and the last shim result (for its stats).
+export async function abRounds(name, { rounds, count, maxSeconds, onStep = () => {}, run = (impl) => runChild(name, impl, { count, maxSeconds }) }) {
   const runs = { node: [], shim: [] };
   const errors = [];
   const failed = new Set(); // an impl that failed (or hung until killed) is not run again
@@ -209,7 +210,7 @@ export function abRounds(name, { rounds, count, maxSeconds, onStep = () => {} })
     for (const impl of r % 2 ? ['shim', 'node'] : ['node', 'shim']) {
       if (failed.has(impl)) continue;
       onStep(`${name} round ${r + 1}/${rounds} ${impl}`);
-      const res = runChild(name, impl, { count, maxSeconds });
+      const res = await run(impl);
       if (res.error) { errors.push(`${impl}: ${res.error}`); failed.add(impl); }
       runs[impl][r] = res;
     }

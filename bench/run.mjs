@@ -30,9 +30,12 @@ const p = progress();
 if (strippedEnv.length) console.error(`note: ${strippedEnv.join(', ')} removed from the children's environment`);
 ensureFixtures((m) => p.update(m));
 
-const results = names.map((name) => abRounds(name, {
-  rounds, maxSeconds, count: quick ? CASES[name].quick : CASES[name].count, onStep: (s) => p.update(s),
-}));
+const results = [];
+for (const name of names) {
+  results.push(await abRounds(name, {
+    rounds, maxSeconds, count: quick ? CASES[name].quick : CASES[name].count, onStep: (s) => p.update(s),
+  }));
+}
 const syscalls = strace
   ? results.flatMap(({ case: name, failed }) => ['node', 'shim'].map((impl) => {
     if (failed.has(impl)) return { case: name, impl, error: 'failed in the timed rounds' };

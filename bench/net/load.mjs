@@ -1,6 +1,6 @@
 // Load generator (always plain node, pinned to the other core):
-//   echo <port> <conns> <size> <seconds>: ping-pong messages, prints messages/s
-//   http <port> <conns> <seconds>: keep-alive GETs, prints requests/s and p99 (ms)
+//   echo <port> <conns> <size> <seconds>: ping-pong messages, prints messages/s and their number
+//   http <port> <conns> <seconds>: keep-alive GETs, prints requests/s, their number and p99 (ms)
 //   sink: listens, discards, prints its port
 import net from 'node:net';
 
@@ -29,7 +29,7 @@ if (kind === 'sink') {
       else socket.end(resolve);
     });
   })));
-  process.stdout.write(`${JSON.stringify({ rate: messages / seconds })}\n`);
+  process.stdout.write(`${JSON.stringify({ rate: messages / seconds, ops: messages })}\n`);
 } else if (kind === 'http') {
   const [port, conns, seconds] = rest.map(Number);
   const request = Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
@@ -55,5 +55,5 @@ if (kind === 'sink') {
     });
   })));
   latencies.sort((a, b) => a - b);
-  process.stdout.write(`${JSON.stringify({ rate: latencies.length / seconds, p99: latencies[Math.floor(latencies.length * 0.99)] })}\n`);
+  process.stdout.write(`${JSON.stringify({ rate: latencies.length / seconds, ops: latencies.length, p99: latencies[Math.floor(latencies.length * 0.99)] })}\n`);
 }

@@ -1,46 +1,22 @@
 #!/usr/bin/env node
 // Net benchmarks, uring-shim/register vs plain node, interleaved rounds (`--quick`: 1 s runs,
-// 2 rounds). Server (the process under test) pinned to CPU 0, load generator to CPU 1.
+// 2 rounds). Server (the process under test) and load generator pinned to different CPUs (lib.mjs).
 //   N1 echo, 50 connections ping-ponging 64 B and 16 KiB messages     (messages/s)
 //   N2 http hello world, 50 keep-alive connections                   (requests/s, p99)
 //   N3 1 GiB over 3 connections in 64 KiB writes with 'drain'         (bytes/s)
-// Syscalls per message: strace -c -f of the server during one extra (unpinned) N1 64 B run.
-import { spawn, spawnSync } from 'node:child_process';
+// Syscalls per message: strace -f of the server during one extra N1 64 B run (the load's span only).
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { serverCase, start, nodeArgs } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const register = path.join(here, '../../dist/cjs/register.js');
 const quick = process.argv.includes('--quick');
 const seconds = quick ? 1.5 : 5;
 const rounds = quick ? 2 : 3;
 const gib = quick ? 256 << 20 : 1 << 30;
 const cpus = os.cpus().length;
-const pin = (cpu) => (cpus > 1 ? ['taskset', '-c', String(cpu)] : []);
-
-function start(argv, cpu) {
-  const [cmd, ...args] = [...pin(cpu), ...argv];
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.split('\n')[0]); });
-    child.on('exit', (code) => reject(new Error(`${argv.join(' ')} exited ${code}`)));
-  });
-  return { child, line };
-}
-
-const nodeArgs = (impl) => (impl === 'shim' ? [process.execPath, '--require', register] : [process.execPath]);
-
-async function serverCase(impl, kind, loadArgs) {
-  const server = start([...nodeArgs(impl), path.join(here, 'server.mjs'), kind], 0);
-  const port = await server.line;
-  const load = spawnSync(...(() => { const a = [...pin(1), process.execPath, path.join(here, 'load.mjs'), kind, port, ...loadArgs.map(String)]; return [a[0], a.slice(1)]; })(), { encoding: 'utf8' });
-  server.child.kill('SIGTERM');
-  if (load.status !== 0) throw new Error(load.stderr);
-  return JSON.parse(load.stdout.trim());
-}
 
 async function sendCase(impl) {
   const sink = start([process.execPath, path.join(here, 'load.mjs'), 'sink'], 1);
@@ -75,18 +51,8 @@ for (const c of cases) {
 }
 
 async function syscallsPerMessage(impl) {
-  const out = path.join(os.tmpdir(), `uring-shim-strace-${impl}-${process.pid}`);
-  const server = start(['strace', '-f', '-c', '-o', out, ...nodeArgs(impl), path.join(here, 'server.mjs'), 'echo'], 0);
-  const port = await server.line;
-  const load = spawnSync(process.execPath, [path.join(here, 'load.mjs'), 'echo', port, 50, 64, seconds], { encoding: 'utf8' });
-  const messages = JSON.parse(load.stdout.trim()).rate * seconds;
-  server.child.kill('SIGTERM');
-  await new Promise((r) => server.child.on('exit', r));
-  const text = fs.readFileSync(out, 'utf8');
-  fs.rmSync(out, { force: true });
-  const total = text.split('\n').find((l) => /\btotal\s*$/.test(l));
-  const calls = total ? Number(total.trim().split(/\s+/)[2]) : NaN;
-  return calls / messages;
+  const r = await serverCase(impl, 'echo', [50, 64, seconds], { trace: true });
+  return r.syscalls / r.ops;
 }
 
 console.log(`## net: uring-shim vs node — Node ${process.version}, ${cpus} CPUs, ${os.release()}${quick ? ', --quick' : ''}\n`);
@@ -96,5 +62,5 @@ for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 if (spawnSync('strace', ['-V']).status === 0) {
   const perNode = await syscallsPerMessage('node');
   const perShim = await syscallsPerMessage('shim');
-  console.log(`\nSyscalls per echoed 64 B message (server, strace -c -f, includes start-up): node ${perNode.toFixed(2)}, shim ${perShim.toFixed(2)}`);
+  console.log(`\nSyscalls per echoed 64 B message (server, all threads, strace -f while the load ran): node ${perNode.toFixed(2)}, shim ${perShim.toFixed(2)}`);
 }

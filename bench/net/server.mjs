@@ -6,7 +6,8 @@ import net from 'node:net';
 import http from 'node:http';
 
 const [kind, ...rest] = process.argv.slice(2);
-const ready = (server) => server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+// Ready line: "<port> <pid>" (the pid is node's own, also under strace or taskset).
+const ready = (server) => server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port} ${process.pid}\n`));
 
 if (kind === 'echo') {
   ready(net.createServer((socket) => socket.on('data', (chunk) => socket.write(chunk)).on('error', () => {})));

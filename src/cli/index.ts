@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npx uring-shim <doctor|demo>`: the package's command line.
 //   doctor [--json]   can io_uring be used here, why not, and what the shim will do (exit 0: usable)
-//   demo              stock Node and uring-shim side by side on a short workload, then a table
+//   demo              stock Node and uring-shim side by side on a short fs + net workload, then a table
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { format, report } from './doctor';
@@ -9,7 +9,8 @@ import { format, report } from './doctor';
 const USAGE = `usage: uring-shim <command>
   doctor [--json]   check whether io_uring is usable here, why not, and what the shim will do
                     (exit status 0 when the ring is usable, 1 otherwise)
-  demo              run a short workload with stock Node and with uring-shim, side by side`;
+  demo              run a short fs + net workload with stock Node and with uring-shim, side by
+                    side (about a minute), and print throughput, syscalls per operation, ratios`;
 
 function doctor(args: string[]): number {
   const r = report();

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const which = (cmd) => fs.realpathSync(spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim());
@@ -48,7 +48,7 @@ t.ok(fs.existsSync(path.join(repo, 'dist/cjs/index.js')), 'dist/ is built (npm r
 const packed = run(t, 'npm pack', process.execPath, [npmCli, 'pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: repo });
 const tarball = path.join(work, JSON.parse(packed.stdout)[0].filename);
 const files = JSON.parse(packed.stdout)[0].files.map((f) => f.path);
-for (const f of ['bench/demo.mjs', 'bench/lib.mjs', 'bench/fs-workload.mjs', 'dist/cjs/cli/index.js', 'types/fs/promises.d.ts', 'native/ring.cc', 'CMakeLists.txt', 'scripts/build-native.mjs']) {
+for (const f of ['bench/demo.mjs', 'bench/lib.mjs', 'bench/fs-workload.mjs', 'bench/net/lib.mjs', 'bench/net/server.mjs', 'bench/net/load.mjs', 'dist/cjs/cli/index.js', 'types/fs/promises.d.ts', 'native/ring.cc', 'CMakeLists.txt', 'scripts/build-native.mjs']) {
   t.ok(files.includes(f), `the tarball has ${f}`);
 }
 t.notOk(files.some((f) => f.startsWith('test/') || f.startsWith('build/')), 'the tarball has no tests and no prebuilt addon');
@@ -101,6 +101,16 @@ t.test('installed with a toolchain', { skip: !toolchain && 'no cmake/c++/pkg-con
     [path.join(app, 'node_modules/uring-shim/bench/fs-workload.mjs'), 'F1', 'shim', '--count', '200', '--passes', '1'], { cwd: app });
   const w = JSON.parse(workload.stdout.trim().split('\n').pop());
   t.ok(w.opsPerSec > 0 && w.stats.ring.stat >= 200, 'and its stats come from the ring', w.stats);
+  // Its net part: the installed server.mjs under the installed register, a stock-Node load.
+  const statsFile = path.join(work, 'net-server-stats.json');
+  const netLib = pathToFileURL(path.join(app, 'node_modules/uring-shim/bench/net/lib.mjs')).href;
+  const echo = run(t, 'the demo net workload runs from the installed package', process.execPath, ['--input-type=module', '-e',
+    `const { serverCase } = await import(${JSON.stringify(netLib)}); console.log(JSON.stringify(await serverCase('shim', 'echo', [4, 64, 0.3])));`],
+  { cwd: app, env: { ...process.env, URING_SHIM_STATS: statsFile } });
+  const { ops } = JSON.parse(echo.stdout);
+  const server = JSON.parse(fs.readFileSync(statsFile, 'utf8'));
+  t.ok(ops > 0, 'messages were echoed');
+  t.ok(server.ring['net.Server'] === 1 && server.completions >= ops, 'by a ring listener, a ring completion per message at least', { ops, server });
 
   const doctor = spawnSync(envBin, ['-u', 'NODE_OPTIONS', process.execPath, npmCli, 'exec', '--offline', '--', 'uring-shim', 'doctor', '--json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
   t.equal(doctor.status, 0, 'npx uring-shim doctor exits 0', { stderr: doctor.stderr });
