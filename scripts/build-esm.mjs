@@ -9,12 +9,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { exports: exportMap } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const identifier = /^[A-Za-z_$][\w$]*$/;
+// Entry points that mirror a Node module. Their ESM names must be the running Node's, not those
+// of the Node that built this (fs.promises.glob is Node 22+; Node 24 dropped fs.F_OK): whatever
+// the shim does not replace is re-exported from Node's own module.
+const MIRRORS = { './fs': 'node:fs', './fs/promises': 'node:fs/promises', './net': 'node:net' };
 
 for (const [subpath, target] of Object.entries(exportMap)) {
   if (typeof target !== 'object') continue;
   const cjsFile = join(root, target.require.default);
   const esmFile = join(root, target.import.default);
-  const names = Object.keys(require(cjsFile)).filter((name) => identifier.test(name) && name !== 'default');
+  const cjs = require(cjsFile);
+  const builtin = MIRRORS[subpath] && require(MIRRORS[subpath]);
+  // A mirror names only what it replaces; `export *` brings the rest from the running Node.
+  const names = Object.keys(cjs).filter((name) => identifier.test(name) && name !== 'default' && !(builtin && cjs[name] === builtin[name]));
   const relativePath = relative(dirname(esmFile), cjsFile).split('\\').join('/');
   const specifier = relativePath.startsWith('.') ? relativePath : `./${relativePath}`;
   mkdirSync(dirname(esmFile), { recursive: true });
@@ -23,6 +30,7 @@ for (const [subpath, target] of Object.entries(exportMap)) {
     "import { createRequire } from 'node:module';",
     `const cjs = createRequire(import.meta.url)('${specifier}');`,
     'export default cjs;',
+    MIRRORS[subpath] ? `export * from '${MIRRORS[subpath]}';` : '',
     names.length ? `export const { ${names.join(', ')} } = cjs;` : '',
     '',
   ].join('\n'));

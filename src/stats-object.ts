@@ -1,9 +1,14 @@
 // Stats and BigIntStats objects indistinguishable from Node's: the same prototypes, and own
-// properties in the order Node's constructors assign them (lib/internal/fs/utils.js).
+// properties in the order Node's constructors assign them (lib/internal/fs/utils.js), Dates
+// included or not as the running Node does.
 import { statSync } from 'node:fs';
 
-const statsPrototype = Object.getPrototypeOf(statSync(__filename));
+const sample = statSync(__filename);
+const statsPrototype = Object.getPrototypeOf(sample);
 const bigIntStatsPrototype = Object.getPrototypeOf(statSync(__filename, { bigint: true }));
+// Node 20 assigns the four Dates in the constructor; Node 22 and later make them on first access,
+// through accessors on the prototype (from the *Ms fields). Follow the running Node.
+const eagerDates = Object.hasOwn(sample, 'atime');
 
 const kMsPerSec = 1e3;
 const kNsPerMs = 1e6;
@@ -48,9 +53,11 @@ export function makeStats(fields: Float64Array | BigInt64Array, index: number, b
     s.ctimeMs = f[o + 14] * kMsPerSec + f[o + 15] / kNsPerMs;
     s.birthtimeMs = f[o + 16] * kMsPerSec + f[o + 17] / kNsPerMs;
   }
-  s.atime = dateFromMs(s.atimeMs);
-  s.mtime = dateFromMs(s.mtimeMs);
-  s.ctime = dateFromMs(s.ctimeMs);
-  s.birthtime = dateFromMs(s.birthtimeMs);
+  if (eagerDates) {
+    s.atime = dateFromMs(s.atimeMs);
+    s.mtime = dateFromMs(s.mtimeMs);
+    s.ctime = dateFromMs(s.ctimeMs);
+    s.birthtime = dateFromMs(s.birthtimeMs);
+  }
   return s;
 }

@@ -179,3 +179,9 @@ export async function copyFile(src: unknown, dest: unknown, mode?: unknown): Pro
   }
   countRing('copyFile');
 }
+
+// What a newer Node adds to fs.promises (glob on Node 22, mkdtempDisposable on 24) is Node's own
+// here too, like the re-exports at the top: present exactly when the running Node has it.
+for (const [name, value] of Object.entries(nodePromises)) {
+  if (!Object.hasOwn(exports, name)) (exports as Record<string, unknown>)[name] = value;
+}
