@@ -8,7 +8,7 @@ import { countDelegated, countRing } from '../counters';
 import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
-import { fileOptions, isEncoding, isUint, isViewArray, position } from './args';
+import { fileOptions, isEncoding, isIntegerAtLeast, isUint, isViewArray, position } from './args';
 import { nodePromises } from './originals';
 import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-file';
 import { ReadStream, WriteStream } from '../streams/streams';
@@ -148,8 +148,11 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
       // Node answers a zero length with that very value (so -0 stays -0) and no read.
       const zero = count;
       if (zero === 0) return fsCall(this, 'read', 'FileHandle.read', async () => ({ __proto__: null, bytesRead: zero, buffer: view }));
-      if (view.byteLength === 0 || start + count > view.byteLength) return delegate(this, 'read', arguments);
-      const from = position(at);
+      // A position other than null, -1 or a file offset is Node's to interpret: Node 20 reads at
+      // the current position, Node 21+ reads at a bigint's offset and rejects the rest.
+      at ??= -1;
+      if (view.byteLength === 0 || start + count > view.byteLength || !isIntegerAtLeast(at, -1)) return delegate(this, 'read', arguments);
+      const from = at;
       const first = start;
       const n = count;
       return fsCall(this, 'read', 'FileHandle.read', async (fd) => {
