@@ -68,7 +68,7 @@ function usage(code) {
   const text = `usage: node test/compat/run.mjs [options]
   --modes a,b      modes to run: ${MODES.join(', ')} (default: ${DEFAULT_MODES.join(', ')})
   --groups a,b     groups to run: ${GROUPS.map((g) => g.name).join(', ')} (default: all default groups)
-  --filter S       only tests whose name contains S
+  --filter S,T     only tests whose name contains S (or T, ...)
   --jobs N         tests run in parallel (default 2; test/sequential tests always run one at a time)
   --timeout S      per-test timeout in seconds (default 60)
   --update         rewrite expectations.json with the results of this run
@@ -112,6 +112,7 @@ if (opts.help) usage(0);
 
 const csv = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const modes = opts.modes ? csv(opts.modes) : [...DEFAULT_MODES];
+const filters = opts.filter ? csv(opts.filter) : null;
 for (const m of modes) if (!MODES.includes(m)) { console.error(`unknown mode: ${m}`); usage(2); }
 const groupNames = opts.groups ? csv(opts.groups) : GROUPS.filter((g) => g.default !== false).map((g) => g.name);
 for (const g of groupNames) if (!GROUPS.some((x) => x.name === g)) { console.error(`unknown group: ${g}`); usage(2); }
@@ -158,7 +159,7 @@ function discover() {
       const group = GROUPS.find((g) => g.dirs.includes(dir) && g.match(file, src));
       if (!group || !selected.includes(group)) continue;
       const id = `${dir}/${file}`;
-      if (opts.filter && !id.includes(opts.filter)) continue;
+      if (filters && !filters.some((f) => id.includes(f))) continue;
       const flagsMatch = FLAGS_RE.exec(src());
       const envMatch = ENV_RE.exec(src());
       const env = {};

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import shimFs from 'uring-shim/fs';
 import { stats } from 'uring-shim';
-import { normalise, capture, pattern } from '../helpers/twin.mjs';
+import { nodeMajor, normalise, capture, pattern } from '../helpers/twin.mjs';
 
 const pkgRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const { isRingBacked } = await import(`${pkgRoot}/dist/cjs/fs/ring-backed.js`);
@@ -219,8 +219,11 @@ t.test('the ring carried the calls', { skip: ringOn ? false : 'ring not availabl
   const after = stats();
   const ftruncateOnRing = (after.ring.ftruncate ?? 0) > (before.ring.ftruncate ?? 0) || (after.delegated.ftruncate ?? 0) > (before.delegated.ftruncate ?? 0);
   t.ok(ftruncateOnRing, 'ftruncate counted (ring on kernels with IORING_OP_FTRUNCATE, else delegated)');
+  // Node 24 calls symlink's callback with its request as `this`, which the ring cannot give.
+  const delegatedHere = nodeMajor >= 24 ? ['symlink'] : [];
   for (const api of API.filter((a) => a !== 'ftruncate' && a !== 'truncate' || (after.ring.ftruncate ?? 0) > (before.ring.ftruncate ?? 0))) {
-    t.ok((after.ring[api] ?? 0) > (before.ring[api] ?? 0), `ring.${api} grew`);
+    const counter = delegatedHere.includes(api) ? 'delegated' : 'ring';
+    t.ok((after[counter][api] ?? 0) > (before[counter][api] ?? 0), `${counter}.${api} grew`);
   }
   t.ok(after.completions > before.completions, 'completions grew');
   t.equal(after.inFlight, 0, 'nothing left in flight');

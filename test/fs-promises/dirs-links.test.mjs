@@ -2,7 +2,7 @@
 // realpath/chmod/utimes on paths, used to observe the effects).
 import t from 'tap';
 import fs from 'node:fs';
-import { twins, capture, pattern, statsView } from '../helpers/twin.mjs';
+import { nodeMajor, twins, capture, pattern, statsView } from '../helpers/twin.mjs';
 
 const C = fs.constants;
 const BIG = pattern(2 * 1024 * 1024 + 1, 77);
@@ -156,6 +156,9 @@ t.test('link', (t) => each(t, [
   });
 }));
 
+// Node 22 ignores a type that is not a string and has its own error for unknown strings; Node 24
+// takes only 'dir', 'file', 'junction', null and undefined (Node 23 is no target: not checked).
+const typeValidated = nodeMajor >= 23;
 t.test('symlink', (t) => each(t, [
   ['relative target', 'a.txt', 's1', undefined, 'ok'],
   ['absolute target', '<abs>/a.txt', 's2', undefined, 'ok'],
@@ -164,8 +167,8 @@ t.test('symlink', (t) => each(t, [
   ["type 'dir'", 'a.txt', 's5', 'dir', 'ok'],
   ["type 'junction'", 'full', 's6', 'junction', 'ok'],
   ['type null', 'a.txt', 's7', null, 'ok'],
-  ['type number ignored', 'a.txt', 's8', 42, 'ok'],
-  ['type invalid string', 'a.txt', 's9', 'bogus', 'ERR_FS_INVALID_SYMLINK_TYPE'],
+  ['type number', 'a.txt', 's8', 42, typeValidated ? 'ERR_INVALID_ARG_VALUE' : 'ok'],
+  ['type invalid string', 'a.txt', 's9', 'bogus', typeValidated ? 'ERR_INVALID_ARG_VALUE' : 'ERR_FS_INVALID_SYMLINK_TYPE'],
   ['existing path -> EEXIST', 'a.txt', 'b.txt', undefined, 'EEXIST'],
   ['missing dir -> ENOENT', 'a.txt', 'nodir/s', undefined, 'ENOENT'],
   ['target with trailing slash', 'full/', 's10', undefined, 'ok'],

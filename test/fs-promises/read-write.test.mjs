@@ -1,7 +1,7 @@
 // FileHandle.read / write / readv / writev in all overloads; positional vs sequential I/O.
 import t from 'tap';
 import fs from 'node:fs';
-import { twins, capture, pattern, digest } from '../helpers/twin.mjs';
+import { nodeMajor, twins, capture, pattern, digest } from '../helpers/twin.mjs';
 
 const ALPHA = 'abcdefghijklmnopqrstuvwxyz';
 const layout = { 'alpha.txt': ALPHA, 'empty': '' };
@@ -106,7 +106,7 @@ t.test('FileHandle.read overloads', async (t) => {
   t.equal(a.node.value.r.value.buffer.$buffer, 16384, 'oracle: read() allocates 16 KiB');
   const b = await tw.run((fsp, d) => onHandle(fsp, d, readCases['read(buf, 0, 4, 5n) (bigint: current position on Node 20, offset on 21+)']));
   // Node 21 made FileHandle.read validate positions as fs.read does (nodejs/node#42835).
-  const bigintIsOffset = Number(process.versions.node.split('.')[0]) >= 21;
+  const bigintIsOffset = nodeMajor >= 21;
   t.equal(b.node.value.r.value.buffer.bytes, Buffer.from(bigintIsOffset ? 'fghi' : 'defg').toString('hex'),
     `oracle: a bigint position reads ${bigintIsOffset ? 'at that offset' : 'at the current position'}`);
 });

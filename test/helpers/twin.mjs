@@ -34,6 +34,8 @@ const shimImpl = override
 
 /** The two implementations, in the order they are run. */
 export const impls = { node: nodeFsp, shim: shimImpl };
+// For the few oracle expectations that differ between the Node versions the tests run on.
+export const nodeMajor = Number(process.versions.node.split('.')[0]);
 /** The callback APIs: node:fs and uring-shim/fs (TWIN_SHIM_FS_MODULE overrides the latter). */
 const overrideFs = process.env.TWIN_SHIM_FS_MODULE;
 export const callbackImpls = {

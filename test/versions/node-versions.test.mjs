@@ -1,8 +1,9 @@
 // One Node-API build of the addon serves Node 20, 22 and 24: on each of the newer ones (fetched
 // by scripts/fetch-node-versions.sh into a cache outside the repository), the ring comes up from
-// this very build, the differential unit tests pass (each compares the shim with the Node it
-// runs on), and so does the fs-promises compat smoke (Node 20.19.2's own tests, with each shim
-// mode held to plain node's result on the same binary; see test/compat/run.mjs --node).
+// this very build, the differential unit tests pass (fs.promises, callback fs, streams, net: each
+// compares the shim with the Node it runs on), and so does the fs-promises and net compat smoke
+// (Node 20.19.2's own tests, with each shim mode held to plain node's result on the same binary;
+// see test/compat/run.mjs --node).
 import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,24 +14,16 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const MAJORS = ['22', '24'];
 // test/lifetime is left out: its descriptor count can end one higher with stock Node's
 // fs.promises too (a /dev/null Node opens once a Worker has run), on Node 20 as well.
-const UNIT_DIRS = ['test/fs-promises'];
+const UNIT_DIRS = ['test/fs-promises', 'test/fs-callback', 'test/streams', 'test/net'];
+// Node 20.19.2's own tests run on each binary: fs-promises whole, net's socket, connect and
+// server tests (the whole net group takes two minutes per version).
+const COMPAT = ['--groups', 'fs-promises,net', '--filter', 'test-fs-promises,test-net-socket,test-net-connect,test-net-server'];
 
-// Unit test files known to fail on a Node version, and why. A ratchet: a listed file that passes
-// fails this test until it is removed from the list.
-const KNOWN = {
-  22: {
-    'test/fs-promises/args.test.mjs': 'Node 22 has fs.promises.glob; uring-shim/fs/promises re-exports a fixed list of Node 20 names and lacks it',
-    'test/fs-promises/read-write.test.mjs': "Node 22 validates FileHandle.read positions differently (5n reads at 5, -5 is a RangeError); the shim follows Node 20's rules",
-  },
-  24: {
-    'test/fs-promises/args.test.mjs': 'Node 24 has fs.promises.glob; uring-shim/fs/promises lacks it',
-    'test/fs-promises/read-write.test.mjs': "Node 24 validates FileHandle.read positions differently; the shim follows Node 20's rules",
-    'test/fs-promises/stat.test.mjs': "Node 24's Stats have atime/mtime/ctime/birthtime as lazy prototype getters; the shim's Stats have Node 20's own Date properties",
-    'test/fs-promises/filehandle.test.mjs': 'the same Stats shape difference (FileHandle.stat)',
-    'test/fs-promises/open-close.test.mjs': 'the same Stats shape difference (stats compared after open)',
-    'test/fs-promises/dirs-links.test.mjs': "the test's own oracle precondition: Node 24 rejects symlink type 42, which Node 20 ignored",
-  },
-};
+// Unit test files known to fail on a Node version, and why: { 24: { 'test/x.test.mjs': 'why' } }.
+// A ratchet: a listed file that passes fails this test until it is removed from the list. None
+// today: the shim follows the running Node where versions differ (Stats Dates, FileHandle.read
+// positions, fs.promises names, fs.symlink's callback receiver).
+const KNOWN = {};
 
 t.setTimeout(900_000);
 
@@ -63,7 +56,7 @@ for (const major of MAJORS) {
 
     const tree = spawnSync('bash', ['test/compat/fetch-node.sh'], { cwd: repo, encoding: 'utf8', timeout: 300_000 });
     t.equal(tree.status, 0, "Node 20.19.2's test tree is there (test/compat/fetch-node.sh)", { stderr: tree.stderr.slice(-1000) });
-    const compat = spawnClean(process.execPath, ['test/compat/run.mjs', '--groups', 'fs-promises', '--node', node, '--quiet'], { timeout: 300_000 });
-    t.equal(compat.status, 0, 'fs-promises compat smoke: every shim result equals plain node\'s on this binary', { output: compat.stdout.slice(-3000) });
+    const compat = spawnClean(process.execPath, ['test/compat/run.mjs', ...COMPAT, '--node', node, '--quiet'], { timeout: 300_000 });
+    t.equal(compat.status, 0, 'fs-promises and net compat smoke: every shim result equals plain node\'s on this binary', { output: compat.stdout.slice(-3000) });
   });
 }
