@@ -5,6 +5,7 @@ import fsp from 'uring-shim/fs/promises';
 import fs, { readFileSync, createReadStream } from 'uring-shim/fs';
 import { stats, ringSetup, type ShimStats } from 'uring-shim';
 import 'uring-shim/register';
+import net, { createServer, connect, Socket, Server, isIP, type AddressInfo } from 'uring-shim/net';
 import type { FileHandle } from 'node:fs/promises';
 import type { Stats, BigIntStats, ReadStream } from 'node:fs';
 
@@ -23,6 +24,17 @@ const stream: ReadStream = createReadStream('/tmp/x/a');
 const viaFs: Promise<string> = fs.promises.readFile('/tmp/x/a', 'utf8');
 await rm('/tmp/x', { recursive: true, force: true });
 
+const server: Server = createServer((socket: Socket) => { socket.pipe(socket); });
+server.listen(0, '127.0.0.1');
+const { port }: AddressInfo = server.address() as AddressInfo;
+const client: Socket = connect({ port, host: '127.0.0.1' }, () => client.end('ping'));
+client.setNoDelay(true).on('data', (chunk: Buffer) => void chunk.length);
+const other: Server = net.createServer().listen({ port: 0, reusePort: false });
+const isSocket: boolean = client instanceof Socket && new net.Socket() instanceof Socket;
+const family: number = isIP('127.0.0.1');
+server.close();
+other.close();
+
 const s: ShimStats = stats();
 const backend: 'io_uring' | 'node' = s.backend;
 const carried: number = s.ring['readFile'] ?? 0;
@@ -40,5 +52,11 @@ await handle.close(1);
 const wrongBackend: 'uring' = stats().backend;
 // @ts-expect-error stats() takes no arguments
 stats(1);
+// @ts-expect-error connect needs a port, a path or options
+connect();
+// @ts-expect-error a socket's write takes data
+client.write();
+// @ts-expect-error address() may be a string or null, not only an AddressInfo
+const wrongAddress: AddressInfo = server.address();
 
-export { dir, text, bytes, bytesRead, buffer, st, size, again, stream, viaFs, backend, carried, opcodes, wrongType, wrongBackend };
+export { dir, text, bytes, bytesRead, buffer, st, size, again, stream, viaFs, backend, carried, opcodes, wrongType, wrongBackend, isSocket, family, wrongAddress };
