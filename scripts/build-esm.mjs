@@ -14,6 +14,11 @@ const identifier = /^[A-Za-z_$][\w$]*$/;
 // the shim does not replace is re-exported from Node's own module.
 const MIRRORS = { './fs': 'node:fs', './fs/promises': 'node:fs/promises', './net': 'node:net' };
 
+// What a mirror replaces is found by comparing with Node's modules, so they must be Node's own.
+if (Object.keys(require.cache).some((file) => file.startsWith(join(root, 'dist')))) {
+  throw new Error('build-esm: uring-shim is preloaded (NODE_OPTIONS?); build without it');
+}
+
 for (const [subpath, target] of Object.entries(exportMap)) {
   if (typeof target !== 'object') continue;
   const cjsFile = join(root, target.require.default);
