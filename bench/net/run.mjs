@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Net benchmarks, uring-shim/register vs plain node, interleaved rounds (`--quick`: 1 s runs,
-// 2 rounds). Server (the process under test) pinned to CPU 0, load generator to CPU 1.
+// 2 rounds). Server (the process under test) pinned to CPU 0, load generator (load.c, or
+// load.mjs without a compiler: see load-generator.mjs) pinned to CPU 1.
 //   N1 echo, 50 connections ping-ponging 64 B and 16 KiB messages     (messages/s)
 //   N2 http hello world, 50 keep-alive connections                   (requests/s, p99)
 //   N3 1 GiB over 3 connections in 64 KiB writes with 'drain'         (bytes/s)
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadGenerator } from './load-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const register = path.join(here, '../../dist/cjs/register.js');
@@ -36,14 +38,15 @@ const nodeArgs = (impl) => (impl === 'shim' ? [process.execPath, '--require', re
 async function serverCase(impl, kind, loadArgs) {
   const server = start([...nodeArgs(impl), path.join(here, 'server.mjs'), kind], 0);
   const port = await server.line;
-  const load = spawnSync(...(() => { const a = [...pin(1), process.execPath, path.join(here, 'load.mjs'), kind, port, ...loadArgs.map(String)]; return [a[0], a.slice(1)]; })(), { encoding: 'utf8' });
+  const [cmd, ...args] = [...pin(1), ...loadGenerator().argv, kind, port, ...loadArgs.map(String)];
+  const load = spawnSync(cmd, args, { encoding: 'utf8' });
   server.child.kill('SIGTERM');
   if (load.status !== 0) throw new Error(load.stderr);
   return JSON.parse(load.stdout.trim());
 }
 
 async function sendCase(impl) {
-  const sink = start([process.execPath, path.join(here, 'load.mjs'), 'sink'], 1);
+  const sink = start([...loadGenerator().argv, 'sink'], 1);
   const port = await sink.line;
   const sender = start([...nodeArgs(impl), path.join(here, 'server.mjs'), 'send', port, gib, 3], 0);
   const result = JSON.parse(await sender.line);
@@ -78,7 +81,8 @@ async function syscallsPerMessage(impl) {
   const out = path.join(os.tmpdir(), `uring-shim-strace-${impl}-${process.pid}`);
   const server = start(['strace', '-f', '-c', '-o', out, ...nodeArgs(impl), path.join(here, 'server.mjs'), 'echo'], 0);
   const port = await server.line;
-  const load = spawnSync(process.execPath, [path.join(here, 'load.mjs'), 'echo', port, 50, 64, seconds], { encoding: 'utf8' });
+  const [cmd, ...args] = [...loadGenerator().argv, 'echo', port, '50', '64', String(seconds)];
+  const load = spawnSync(cmd, args, { encoding: 'utf8' });
   const messages = JSON.parse(load.stdout.trim()).rate * seconds;
   server.child.kill('SIGTERM');
   await new Promise((r) => server.child.on('exit', r));
@@ -89,7 +93,7 @@ async function syscallsPerMessage(impl) {
   return calls / messages;
 }
 
-console.log(`## net: uring-shim vs node — Node ${process.version}, ${cpus} CPUs, ${os.release()}${quick ? ', --quick' : ''}\n`);
+console.log(`## net: uring-shim vs node — Node ${process.version}, ${cpus} CPUs, ${os.release()}${quick ? ', --quick' : ''}, load: ${loadGenerator().name}\n`);
 console.log('| case | unit | node | shim | ratio | target | node p99 ms | shim p99 ms |');
 console.log('|---|---|---:|---:|---:|---|---:|---:|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
