@@ -3,12 +3,10 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import os from 'node:os';
-import path from 'node:path';
 
 const register = fileURLToPath(new URL('../../dist/cjs/register.js', import.meta.url));
 const index = fileURLToPath(new URL('../../dist/cjs/index.js', import.meta.url));
-const keys = path.join(os.homedir(), '.cache/uring-shim/node-20.19.2/test/fixtures/keys');
+const fixtures = fileURLToPath(new URL('../apps/fixtures', import.meta.url));
 
 function run(code, { shim = true, timeout = 60_000, flags = [] } = {}) {
   const args = [...flags, ...(shim ? ['--require', register, '-e', code] : ['-e', code])];
@@ -65,7 +63,7 @@ t.test('--no-deprecation and --pending-deprecation --throw-deprecation: still on
 t.test('https still works under register (a TLS server keeps Node\'s own handle)', async (t) => {
   const code = `
 const https = require('https'); const fs = require('fs');
-const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-key.pem'), cert: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-cert.pem') },
+const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(fixtures)} + '/localhost-key.pem'), cert: fs.readFileSync(${JSON.stringify(fixtures)} + '/localhost-cert.pem') },
   (req, res) => res.end('secure ' + req.url));
 server.listen(0, '127.0.0.1', () => {
   https.get({ port: server.address().port, host: '127.0.0.1', path: '/s', rejectUnauthorized: false }, (res) => {
