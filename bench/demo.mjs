@@ -2,8 +2,9 @@
 // A one-minute side-by-side: a few fs workloads and two short net workloads with stock Node and
 // with uring-shim, 3 interleaved rounds each in fresh processes, then one table. `node bench/demo.mjs`
 // fs: fs-workload.mjs with 64 operations in flight. net: the process under test is a server
-// (bench/net/server.mjs, stock Node or `--require uring-shim/register`), the load generator
-// (bench/net/load.mjs) is always stock Node; pinned to different CPUs when there are two.
+// (bench/net/server.mjs, stock Node or `--require uring-shim/register`), the load generator is
+// the same for both (bench/net/load.c, or load.mjs on stock Node without a compiler); pinned to
+// different CPUs when there are two.
 // Never fails because the shim fell back (no io_uring, old kernel, seccomp, ...): it then shows
 // ratios around 1 and says why. Exits 1 only if a workload could not run at all.
 import {
@@ -11,6 +12,7 @@ import {
   fmtRate, fmtRatio, fmtNum,
 } from './lib.mjs';
 import { serverCase, PINNED } from './net/lib.mjs';
+import { loadGenerator } from './net/load-generator.mjs';
 
 const FS_NAMES = ['F1', 'F2', 'F3', 'F6'];
 const ROUNDS = 3;
@@ -73,7 +75,7 @@ try {
   console.log(`\nuring-shim vs stock Node ${process.version}: medians of ${ROUNDS} interleaved rounds, ` +
     'a fresh process for each run; ratio = uring-shim / stock Node\n' +
     'F: fs.promises, 64 operations in flight. N: loopback TCP; the server is the process under test, ' +
-    `its load generator is stock Node${PINNED ? ' on another CPU' : ''}; syscalls/op are the server's (all threads)\n`);
+    `its load generator a ${loadGenerator().name}${PINNED ? ' on another CPU' : ''}; syscalls/op are the server's (all threads)\n`);
   console.log(table(headers, rows, [1, 2, 3, 4, 5]));
   if (straceNote) console.log(`\n(${straceNote})`);
 

@@ -1,16 +1,17 @@
 // Shared by run.mjs and ../demo.mjs: a net case is the process under test (server.mjs, plain
-// node or node --require uring-shim/register) and a plain-node load generator (load.mjs), each
-// in its own process, pinned to different CPUs when this process may use two or more.
+// node or node --require uring-shim/register) and a load generator (load.c, or load.mjs without
+// a compiler: load-generator.mjs), each in its own process, pinned to different CPUs when this
+// process may use two or more.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv, REGISTER } from '../lib.mjs';
+import { loadGenerator } from './load-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(here, 'server.mjs');
-const LOAD = path.join(here, 'load.mjs');
 
 // The CPUs this process may run on (a container's cpuset may exclude CPU 0), from
 // /proc/self/status; none when taskset is missing, so nothing is pinned.
@@ -46,8 +47,8 @@ export function start(argv, role, prefix = []) {
   return { child, line, exited };
 }
 
-// One run: the server under test, then load.mjs against it for as long as its arguments say.
-// Resolves to load.mjs's result ({ rate, ops, p99? }). trace: the server runs under
+// One run: the server under test, then the load generator against it for as long as its
+// arguments say. Resolves to the generator's result ({ rate, ops, p99? }). trace: the server runs under
 // `strace -f -ttt` and the result also has `syscalls`, the server's system calls (all threads)
 // while the load generator ran, startup and shutdown excluded.
 export async function serverCase(impl, kind, loadArgs, { trace = false } = {}) {
@@ -58,7 +59,7 @@ export async function serverCase(impl, kind, loadArgs, { trace = false } = {}) {
     const [port, pid] = (await server.line).split(' ');
     serverPid = Number(pid);
     const t0 = Date.now() / 1000;
-    const [cmd, ...args] = [...pin(1), process.execPath, LOAD, kind, port, ...loadArgs.map(String)];
+    const [cmd, ...args] = [...pin(1), ...loadGenerator().argv, kind, port, ...loadArgs.map(String)];
     const load = spawnSync(cmd, args, { env: childEnv, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
     const t1 = Date.now() / 1000;
     if (load.status !== 0) throw new Error(`load generator: ${load.error?.message ?? load.stderr.trim().split('\n').at(-1) ?? `exit ${load.status}`}`);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Net benchmarks, uring-shim/register vs plain node, interleaved rounds (`--quick`: 1 s runs,
-// 2 rounds). Server (the process under test) and load generator pinned to different CPUs (lib.mjs).
+// 2 rounds). Server (the process under test) and load generator (load.c, or load.mjs without a
+// compiler: see load-generator.mjs) pinned to different CPUs (lib.mjs).
 //   N1 echo, 50 connections ping-ponging 64 B and 16 KiB messages     (messages/s)
 //   N2 http hello world, 50 keep-alive connections                   (requests/s, p99)
 //   N3 1 GiB over 3 connections in 64 KiB writes with 'drain'         (bytes/s)
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { serverCase, start, nodeArgs } from './lib.mjs';
+import { loadGenerator } from './load-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
@@ -19,7 +21,7 @@ const gib = quick ? 256 << 20 : 1 << 30;
 const cpus = os.cpus().length;
 
 async function sendCase(impl) {
-  const sink = start([process.execPath, path.join(here, 'load.mjs'), 'sink'], 1);
+  const sink = start([...loadGenerator().argv, 'sink'], 1);
   const port = await sink.line;
   const sender = start([...nodeArgs(impl), path.join(here, 'server.mjs'), 'send', port, gib, 3], 0);
   const result = JSON.parse(await sender.line);
@@ -55,7 +57,7 @@ async function syscallsPerMessage(impl) {
   return r.syscalls / r.ops;
 }
 
-console.log(`## net: uring-shim vs node — Node ${process.version}, ${cpus} CPUs, ${os.release()}${quick ? ', --quick' : ''}\n`);
+console.log(`## net: uring-shim vs node — Node ${process.version}, ${cpus} CPUs, ${os.release()}${quick ? ', --quick' : ''}, load: ${loadGenerator().name}\n`);
 console.log('| case | unit | node | shim | ratio | target | node p99 ms | shim p99 ms |');
 console.log('|---|---|---:|---:|---:|---|---:|---:|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -133,11 +133,32 @@ let JSStreamSocket: (new (stream: unknown) => WithHandle) | undefined;
 export function ringWrapHandle(original: WrapHandle): WrapHandle {
   return function _wrapHandle(this: tls.TLSSocket, wrap, handle, active) {
     if (handle instanceof RingTCP) {
+      (wrap as Record<symbol, unknown>)[kUnderTls] = true;
+      // As over a native handle, the raw socket's 'close' destroys the TLSSocket at once (not
+      // a turn later, through the adapter's own close).
+      (wrap as net.Socket).on('close', () => this.destroy());
       JSStreamSocket ??= findJSStreamSocket();
       wrap = new JSStreamSocket(wrap);
       handle = (wrap as WithHandle)._handle;
     }
     return original.call(this, wrap, handle, active);
+  };
+}
+
+// With a native handle, the peer's FIN reaches the TLS layer only, and the TLSSocket (which
+// took the raw socket's allowHalfOpen) decides when to end; the adapter ends the raw socket when
+// the TLS layer shuts down. Through the adapter the raw socket sees the FIN too, and must not
+// end itself while TLS still writes (writeAfterFIN): it is half-open from the moment the
+// TLSSocket has copied its setting (after `_init`).
+const kUnderTls = Symbol('uring-shim.underTls');
+type Init = (this: tls.TLSSocket, socket: unknown, wrap: unknown) => unknown;
+
+export function ringTlsInit(original: Init): Init {
+  return function _init(this: tls.TLSSocket, socket, wrap) {
+    const result = original.call(this, socket, wrap);
+    const raw = socket as (net.Socket & Record<symbol, unknown>) | null | undefined;
+    if (raw?.[kUnderTls]) raw.allowHalfOpen = true;
+    return result;
   };
 }
 
@@ -230,4 +251,5 @@ function installTlsAdapter(): void {
   if (Object.prototype.hasOwnProperty.call(proto, installed)) return;
   Object.defineProperty(proto, installed, { value: true });
   proto._wrapHandle = ringWrapHandle(proto._wrapHandle as WrapHandle);
+  proto._init = ringTlsInit(proto._init as Init);
 }

@@ -13,10 +13,13 @@ interface StreamWrapBinding {
 }
 
 export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap'): T {
+  const binding = (process as unknown as { binding(name: string): T }).binding;
+  // Under --no-deprecation the flag is already set, and read-only.
+  if (process.noDeprecation) return binding(name);
   const saved = process.noDeprecation;
   process.noDeprecation = true;
   try {
-    return (process as unknown as { binding(name: string): T }).binding(name);
+    return binding(name);
   } finally {
     process.noDeprecation = saved;
   }

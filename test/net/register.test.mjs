@@ -3,16 +3,17 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import os from 'node:os';
-import path from 'node:path';
 
 const register = fileURLToPath(new URL('../../dist/cjs/register.js', import.meta.url));
 const index = fileURLToPath(new URL('../../dist/cjs/index.js', import.meta.url));
-const keys = path.join(os.homedir(), '.cache/uring-shim/node-20.19.2/test/fixtures/keys');
+const fixtures = fileURLToPath(new URL('../apps/fixtures', import.meta.url));
 
-function run(code, { shim = true, timeout = 60_000 } = {}) {
-  const args = shim ? ['--require', register, '-e', code] : ['-e', code];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout });
+function run(code, { shim = true, timeout = 60_000, flags = [] } = {}) {
+  const args = [...flags, ...(shim ? ['--require', register, '-e', code] : ['-e', code])];
+  // tap puts its own preloads (which call process.binding) into every child's NODE_OPTIONS:
+  // a run with deprecation flags goes through env(1) to drop them.
+  const [file, argv] = flags.length > 0 ? ['env', ['-u', 'NODE_OPTIONS', process.execPath, ...args]] : [process.execPath, args];
+  const result = spawnSync(file, argv, { encoding: 'utf8', timeout });
   return { ...result, last: result.stdout.trim().split('\n').pop() };
 }
 
@@ -49,10 +50,20 @@ t.test('http client and server through register, on ring sockets', async (t) => 
   t.ok(b.ring['net.Socket'] >= 1, 'the agent connected on the ring');
 });
 
+// process.noDeprecation is read-only under --no-deprecation: register used to throw at startup.
+t.test('--no-deprecation and --pending-deprecation --throw-deprecation: still on ring sockets, nothing printed', async (t) => {
+  for (const flags of [['--no-deprecation'], ['--pending-deprecation', '--throw-deprecation']]) {
+    const shim = run(httpRoundTrips, { flags });
+    t.equal(shim.status, 0, `${flags.join(' ')}: ${shim.stderr}`);
+    t.equal(shim.stderr, '', `${flags.join(' ')}: no warning`);
+    t.ok(JSON.parse(shim.last).ring['net.Socket'] >= 1, `${flags.join(' ')}: ring sockets`);
+  }
+});
+
 t.test('https still works under register (a TLS server keeps Node\'s own handle)', async (t) => {
   const code = `
 const https = require('https'); const fs = require('fs');
-const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-key.pem'), cert: fs.readFileSync(${JSON.stringify(keys)} + '/agent1-cert.pem') },
+const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(fixtures)} + '/localhost-key.pem'), cert: fs.readFileSync(${JSON.stringify(fixtures)} + '/localhost-cert.pem') },
   (req, res) => res.end('secure ' + req.url));
 server.listen(0, '127.0.0.1', () => {
   https.get({ port: server.address().port, host: '127.0.0.1', path: '/s', rejectUnauthorized: false }, (res) => {

@@ -1,0 +1,23 @@
+// The load generator's command line: the C epoll client (load.c, built once into the temp
+// directory with the system cc) when there is a compiler, Node's load.mjs otherwise. Both take
+// the same arguments and print the same JSON line.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+let command;
+export function loadGenerator() {
+  if (command) return command;
+  const source = path.join(here, 'load.c');
+  const digest = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+  const binary = path.join(os.tmpdir(), `uring-shim-load-${digest}`);
+  const built = fs.existsSync(binary) ||
+    spawnSync('cc', ['-O2', '-o', binary, source], { stdio: 'ignore' }).status === 0;
+  command = built ? { argv: [binary], name: 'C epoll client' } : { argv: [process.execPath, path.join(here, 'load.mjs')], name: 'node client' };
+  return command;
+}
