@@ -48,9 +48,9 @@ export function start(argv, role, prefix = []) {
 }
 
 // One run: the server under test, then the load generator against it for as long as its
-// arguments say. Resolves to the generator's result ({ rate, ops, p99? }). trace: the server runs under
-// `strace -f -ttt` and the result also has `syscalls`, the server's system calls (all threads)
-// while the load generator ran, startup and shutdown excluded.
+// arguments say. Resolves to the generator's result ({ rate, ops, p99? }). trace: the server
+// runs under `strace -f -ttt` and the result also has `syscalls`, the server's system calls (all
+// threads) while the load generator ran, startup and shutdown excluded.
 export async function serverCase(impl, kind, loadArgs, { trace = false } = {}) {
   const traceFile = path.join(os.tmpdir(), `uring-shim-net-strace-${process.pid}-${impl}`);
   const server = start([...nodeArgs(impl), SERVER, kind], 0, trace ? ['strace', '-f', '-ttt', '-o', traceFile] : []);
