@@ -7,6 +7,10 @@ import * as nodeFs from 'node:fs';
 import * as nodeNet from 'node:net';
 import * as shimFs from 'uring-shim/fs';
 import * as shimNet from 'uring-shim/net';
+import { stats } from 'uring-shim';
+
+// Without the ring (test/faults runs this under a fallback) the fs functions are Node's own.
+const ringOn = stats().backend === 'io_uring';
 
 for (const [name, node, shim, replaced] of [
   ['fs', nodeFs, shimFs, ['open', 'readFile', 'stat', 'createReadStream', 'ReadStream', 'promises']],
@@ -14,7 +18,7 @@ for (const [name, node, shim, replaced] of [
 ]) {
   t.test(`uring-shim/${name}`, async (t) => {
     t.strictSame(Object.keys(shim).sort(), Object.keys(node).sort(), 'the same export names as the running Node');
-    for (const key of replaced) t.not(shim[key], node[key], `${key} is the shim's`);
+    if (ringOn || name === 'net') for (const key of replaced) t.not(shim[key], node[key], `${key} is the shim's`);
     const own = Object.keys(node).filter((k) => k !== 'default' && !replaced.includes(k) && shim[k] === node[k]);
     t.ok(own.length > 10, `the rest is Node's own (${own.length} names)`);
     for (const key of Object.keys(shim.default)) {
