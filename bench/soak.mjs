@@ -3,7 +3,7 @@
 // JSON line. Exits 1 on any error (a failed or wrong result).
 //
 //   node --require uring-shim/register bench/soak.mjs --seconds 600      the documented 10-minute run
-//   node --require uring-shim/register bench/soak.mjs --seconds 20       what CI runs (test/soak)
+//   node --require uring-shim/register bench/soak.mjs --seconds 120      what CI runs (test/soak)
 //   node bench/soak.mjs --seconds 60                                     plain Node, for comparison
 //
 // Options: --seconds N (default 60), --fs-loops N (default 16), --http-clients N (default 8),

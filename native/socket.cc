@@ -8,9 +8,11 @@
 #include <netinet/tcp.h>
 #include <limits.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace {
@@ -22,15 +24,18 @@ Napi::Value Result(const Napi::CallbackInfo& info, int rc) {
 
 Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
 
-// socket(family 4|6) -> fd
+int Domain(int family) { return family == 6 ? AF_INET6 : family == kUnixFamily ? AF_UNIX : AF_INET; }
+
+// socket(family 4|6|0 (Unix)) -> fd
 Napi::Value Socket(const Napi::CallbackInfo& info) {
-  int domain = I32(info[0]) == 6 ? AF_INET6 : AF_INET;
+  int domain = Domain(I32(info[0]));
   int fd = socket(domain, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd >= 0) RingOf(info)->TrackSocket(fd);
   return Result(info, fd);
 }
 
-// bind(fd, family, host, port, ipv6Only): SO_REUSEADDR as libuv sets it for every TCP bind.
+// bind(fd, family, host or path, port, ipv6Only): SO_REUSEADDR as libuv sets it for every TCP
+// bind.
 Napi::Value Bind(const Napi::CallbackInfo& info) {
   int fd = I32(info[0]);
   int family = I32(info[1]);
@@ -39,6 +44,7 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   if (!ParseSockaddr(family, info[2].As<Napi::String>().Utf8Value(), I32(info[3]), &addr, &len)) {
     return Napi::Number::New(info.Env(), -EINVAL);
   }
+  if (family == kUnixFamily) return Result(info, bind(fd, reinterpret_cast<sockaddr*>(&addr), len));
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   if (family == 6) {
@@ -159,6 +165,15 @@ Napi::Value Release(const Napi::CallbackInfo& info) {
 
 bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len) {
   std::memset(out, 0, sizeof(*out));
+  if (family == kUnixFamily) {
+    // A filesystem path that fits with its terminating NUL (abstract names stay Node's).
+    auto* un = reinterpret_cast<sockaddr_un*>(out);
+    un->sun_family = AF_UNIX;
+    if (host.empty() || host.size() >= sizeof(un->sun_path) || host.find('\0') != std::string::npos) return false;
+    std::memcpy(un->sun_path, host.data(), host.size());
+    *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + host.size() + 1);
+    return true;
+  }
   if (family == 6) {
     auto* a6 = reinterpret_cast<sockaddr_in6*>(out);
     a6->sin6_family = AF_INET6;

@@ -4,7 +4,11 @@
 #include <napi.h>
 #include <sys/socket.h>
 
-// Parses (family 4|6, host, port) into `out`; false when `host` is not an address of that family.
+// The family number JS gives for Unix domain sockets (4 and 6 are IPv4 and IPv6).
+constexpr int kUnixFamily = 0;
+
+// Parses (family 4|6, host, port) or (kUnixFamily, path) into `out`; false when `host` is not an
+// address of that family (a Unix path must fit sun_path with its terminating NUL).
 bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);

@@ -453,7 +453,7 @@ function listen(syscall: string, listener: Listener): Operation {
 export const sockets = binding;
 
 // Returns the id, or a negative errno when the address does not parse (nothing was queued).
-export function connect(fd: number, family: 4 | 6, host: string, port: number, listener: Listener): number {
+export function connect(fd: number, family: 0 | 4 | 6, host: string, port: number, listener: Listener): number {
   const op = listen('connect', listener);
   const rc = binding!.connect(op.id, fd, family, host, port);
   if (rc === 0) return op.id;

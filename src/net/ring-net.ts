@@ -1,17 +1,21 @@
-// Where Node's net.js would create a TCP handle, a RingTCP is put in its place; everything else
-// stays net.js's own code. The same three functions serve `uring-shim/net` (installed on its
-// subclasses) and register (installed on node:net's own prototypes):
-//   connect  -- a socket about to connect over TCP without a handle gets a RingTCP first;
-//   _listen2 -- a server about to create its listen handle gets a bound RingTCP first;
+// Where Node's net.js would create a TCP or Pipe handle, a ring handle (RingTCP, RingPipe) is
+// put in its place; everything else stays net.js's own code. The same three functions serve
+// `uring-shim/net` (installed on its subclasses) and register (installed on node:net's own
+// prototypes):
+//   connect  -- a socket about to connect (TCP, or a Unix socket by path) without a handle gets
+//               a ring handle first;
+//   _listen2 -- a server about to create its listen handle gets a bound ring handle first;
 //   kReinitializeHandle -- autoSelectFamily's per-attempt handles stay on the ring.
-// Sockets the shim cannot serve keep Node's handles: Unix domain sockets, sockets made from a
-// handle or fd, cluster workers' shared listen handles, tls.connect's own socket.
+// Sockets the shim cannot serve keep Node's handles: sockets made from a handle or fd, cluster
+// workers' shared listen handles, tls.connect's own socket, Unix names too long for sun_path.
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import * as ring from '../ring';
 import { countDelegated, countRing } from '../counters';
 import { RingTCP } from './tcp-handle';
+import { RingPipe, ringPipeName } from './pipe-handle';
+import { RingStream } from './stream-handle';
 
 type Args = unknown[];
 type Connect = (this: net.Socket, ...args: Args) => net.Socket;
@@ -46,9 +50,10 @@ export function ringConnect(original: Connect): Connect {
     const normalized = Array.isArray(args[0]) && (args[0] as unknown[]).length === 2 &&
       Object.getOwnPropertySymbols(args[0]).length > 0 ? args[0] as ReturnType<typeof normalizeArgs> : normalizeArgs(args);
     const options = normalized[0];
-    if (options.path == null && ringSockets() && kReinitializeHandle !== undefined) {
+    const path = options.path;
+    if ((path == null || ringPipeName(path)) && ringSockets() && kReinitializeHandle !== undefined) {
       self[kRingSocket] = true;
-      (this as unknown as Record<symbol, AnyFn>)[kReinitializeHandle].call(this, new RingTCP());
+      (this as unknown as Record<symbol, AnyFn>)[kReinitializeHandle].call(this, path == null ? new RingTCP() : new RingPipe());
       countRing('net.Socket');
     } else {
       countDelegated('net.Socket');
@@ -59,7 +64,7 @@ export function ringConnect(original: Connect): Connect {
 
 export function ringReinitializeHandle(original: AnyFn): AnyFn {
   return function reinitializeHandle(this: unknown, handle: unknown): unknown {
-    if ((this as Record<symbol, unknown>)[kRingSocket] && !(handle instanceof RingTCP)) {
+    if ((this as Record<symbol, unknown>)[kRingSocket] && !(handle instanceof RingStream)) {
       (handle as { close(): void }).close();
       handle = new RingTCP();
     }
@@ -95,8 +100,20 @@ export function ringListen2(original: Listen2): Listen2 {
     // A TLS server (https too) keeps Node's own handles: TLS over a ring socket goes through
     // Node's JS-stream adapter, which does not yet behave as Node's native path does on a
     // peer's FIN (see docs/ARCHITECTURE.md).
-    if (self._handle || typeof fd === 'number' || addressType === -1 || (flags & ~UV_TCP_IPV6ONLY) !== 0 || isTlsServer(this) || !ringSockets()) {
+    if (self._handle || typeof fd === 'number' || (addressType === -1 && !ringPipeName(address)) || (flags & ~UV_TCP_IPV6ONLY) !== 0 || isTlsServer(this) || !ringSockets()) {
       countDelegated('net.Server');
+      return original.call(this, address, port, addressType, backlog, fd, flags);
+    }
+    if (addressType === -1) {
+      // A Unix socket: a failed bind is Node's own attempt again, so errors are Node's.
+      const pipe = new RingPipe();
+      if (pipe.bind(address!) !== 0) {
+        pipe.close();
+        countDelegated('net.Server');
+        return original.call(this, address, port, addressType, backlog, fd, flags);
+      }
+      countRing('net.Server');
+      self._handle = pipe;
       return original.call(this, address, port, addressType, backlog, fd, flags);
     }
     // Node's order: the unspecified address tries IPv6 first, then IPv4.
@@ -132,7 +149,7 @@ let JSStreamSocket: (new (stream: unknown) => WithHandle) | undefined;
 
 export function ringWrapHandle(original: WrapHandle): WrapHandle {
   return function _wrapHandle(this: tls.TLSSocket, wrap, handle, active) {
-    if (handle instanceof RingTCP) {
+    if (handle instanceof RingStream) {
       (wrap as Record<symbol, unknown>)[kUnderTls] = true;
       // As over a native handle, the raw socket's 'close' destroys the TLSSocket at once (not
       // a turn later, through the adapter's own close).
@@ -174,10 +191,10 @@ function findJSStreamSocket(): new (stream: unknown) => WithHandle {
 // round-robin primary handing a connection to a worker) must be a native handle: it is
 // converted to Node's own just before it is sent. Returns what to send.
 function nativeForSending(target: unknown): unknown {
-  if (target instanceof RingTCP) return target.toNative(false);
+  if (target instanceof RingStream) return target.toNative(false);
   if (!(target instanceof net.Server) && !(target instanceof net.Socket)) return target;
   const owner = target as unknown as WithHandle;
-  if (owner._handle instanceof RingTCP) owner._handle = owner._handle.toNative(target instanceof net.Server);
+  if (owner._handle instanceof RingStream) owner._handle = owner._handle.toNative(target instanceof net.Server);
   return target;
 }
 
@@ -241,7 +258,7 @@ function guardParserConsume(): void {
   Object.defineProperty(parser, installed, { value: true });
   const consume = parser.consume as AnyFn;
   parser.consume = function (this: unknown, handle: unknown): unknown {
-    return handle instanceof RingTCP ? undefined : consume.call(this, handle);
+    return handle instanceof RingStream ? undefined : consume.call(this, handle);
   };
 }
 

@@ -12,7 +12,7 @@ interface StreamWrapBinding {
   kLastWriteWasAsync: number;
 }
 
-export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap'): T {
+export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap' | 'pipe_wrap'): T {
   const binding = (process as unknown as { binding(name: string): T }).binding;
   // Under --no-deprecation the flag is already set, and read-only.
   if (process.noDeprecation) return binding(name);

@@ -1,0 +1,432 @@
+// What a stream socket handle on the ring shares, TCP or Unix (tcp-handle.ts, pipe-handle.ts):
+// the contract Node's net.js speaks with its native stream handles -- listen, readStart/readStop
+// with results through `onread` (stream_base), writeBuffer/writev/write*String with WriteWrap
+// requests completed through `req.oncomplete`, shutdown, close, ref/unref. net.js keeps doing
+// everything above the handle -- events and their order, errors, timeouts, half-close,
+// backpressure -- exactly as it does over libuv.
+import { AsyncResource } from 'node:async_hooks';
+import * as ring from '../ring';
+import { CQE_F_MORE } from '../ring';
+import { setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
+
+const ECANCELED = -125;
+const ENOBUFS = -105;
+export const EBADF = -9;
+const IOV_MAX = 1024;
+const SHUT_RD = 0;
+const SHUT_WR = 1;
+
+export interface Request {
+  oncomplete(status: number, ...rest: unknown[]): void;
+}
+
+// One entry of the in-order write queue: bytes still to send for `req`, or a shutdown.
+interface Pending {
+  req: Request;
+  views: Uint8Array[] | null;   // null: shutdown
+  left: number;
+}
+
+export type NativeHandle = Record<string | symbol, unknown> & {
+  open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void; close(callback?: () => void): void;
+};
+
+export abstract class RingStream {
+  fd: number;
+  reading = false;
+  bytesRead = 0;
+  bytesWritten = 0;
+  writeQueueSize = 0;
+  onread: (arrayBuffer?: ArrayBuffer) => unknown = noop;
+  onconnection: (err: number, handle?: RingStream) => void = noop;
+
+  protected family: 0 | 4 | 6 = 4;
+  private refed = true;
+  private closed = false;
+  // The native TCP handle this one became when it was sent to another process (toNative).
+  private nativeTwin: NativeHandle | null = null;
+  private recvId = -1;          // the armed multishot receive, until its last completion
+  private acceptId = -1;        // the armed multishot accept, until its last completion
+  private connectId = -1;
+  private sendId = -1;          // the send in flight
+  private onClosed: (() => void) | null = null;
+  private ended = false;        // end of stream or a read error seen
+  private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
+  private userBuffer: Uint8Array | null = null;
+  private queue: Pending[] = [];
+  private sending = false;
+  private asyncResource: AsyncResource | null = null;
+  private backlog = 511;
+
+  constructor(fd = -1) {
+    this.fd = fd;
+  }
+
+  // The async_hooks provider name of the Node handle this one stands for.
+  protected abstract readonly asyncType: 'TCPWRAP' | 'PIPEWRAP';
+
+  getAsyncId(): number {
+    this.asyncResource ??= new AsyncResource(this.asyncType);
+    return this.asyncResource.asyncId();
+  }
+
+  // ---- setup --------------------------------------------------------------------------------
+
+  protected ensureSocket(family: 0 | 4 | 6): number {
+    if (this.fd >= 0) return 0;
+    const fd = ring.sockets!.socket(family);
+    if (fd < 0) return fd;
+    this.fd = fd;
+    this.family = family;
+    return 0;
+  }
+
+  listen(backlog: number): number {
+    this.backlog = backlog;
+    const err = this.ensureSocket(this.family) || ring.sockets!.listen(this.fd, backlog | 0);
+    if (err === 0) this.armAccept();
+    return err;
+  }
+
+  private armAccept(): void {
+    this.acceptId = ring.accept(this.fd, !this.refed, (res, flags) => this.onAccept(res, flags));
+  }
+
+  private onAccept(res: number, flags: number): void {
+    if (!(flags & CQE_F_MORE)) this.acceptId = -1;
+    if (this.closed) {
+      if (res >= 0) ring.sockets!.closeSync(res);
+      this.closeWhenIdle();
+      return;
+    }
+    if (res >= 0) this.onconnection(0, this.accepted(res));
+    else if (res !== ECANCELED) this.onconnection(res);
+    if (this.acceptId === -1 && !this.closed) {
+      // The kernel ended the multishot (an error, or an overflowing CQ): arm it again, after
+      // a turn of the loop when it failed, so a persistent error (EMFILE) cannot spin.
+      if (res >= 0) this.armAccept();
+      else setImmediate(() => { if (!this.closed && this.acceptId === -1) this.armAccept(); });
+    }
+  }
+
+  protected startConnect(req: Request, family: 0 | 4 | 6, address: string, port: number): number {
+    const err = this.ensureSocket(family);
+    if (err) return err;
+    const id = ring.connect(this.fd, family, String(address), port | 0, (res) => {
+      this.connectId = -1;
+      // autoSelectFamily drops the request of an attempt that timed out.
+      if (typeof req.oncomplete === 'function') req.oncomplete(res, this, req, true, true);
+      this.closeWhenIdle();
+    });
+    if (id < 0) return id;
+    this.connectId = id;
+    return 0;
+  }
+
+  // ---- reading ------------------------------------------------------------------------------
+
+  readStart(): number {
+    if (this.closed) return EBADF;
+    this.reading = true;
+    while (this.held.length > 0 && this.reading) this.deliver(this.held.shift()!);
+    if (this.reading && !this.ended && this.recvId === -1) return this.armRecv();
+    return 0;
+  }
+
+  readStop(): number {
+    this.reading = false;
+    // Stop receiving at the kernel, so a paused socket's window fills and the peer slows down.
+    // What was already received before the cancel lands is held for the next readStart.
+    if (this.recvId !== -1) ring.cancelOperation(this.recvId);
+    return 0;
+  }
+
+  useUserBuffer(buffer: Uint8Array): void {
+    this.userBuffer = buffer;
+  }
+
+  private armRecv(): number {
+    const id = ring.recv(this.fd, !this.refed, (res, flags) => this.onRecv(res, flags));
+    if (id < 0) return id;
+    this.recvId = id;
+    return 0;
+  }
+
+  private onRecv(res: number, flags: number): void {
+    const last = !(flags & CQE_F_MORE);
+    if (last) this.recvId = -1;
+    if (this.closed) {
+      this.closeWhenIdle();
+      return;
+    }
+    if (res > 0) {
+      const chunk = ring.takeReceived(res, flags);
+      if (this.reading) this.deliver(chunk);
+      else this.held.push(chunk);
+    } else if (res === 0 || (res !== ECANCELED && res !== ENOBUFS)) {
+      this.ended = true;
+      const status = res === 0 ? UV_EOF : res;
+      if (this.reading) this.deliver(status);
+      else this.held.push(status);
+    }
+    if (last && this.reading && !this.ended && !this.closed) this.armRecv();
+  }
+
+  private deliver(item: Uint8Array | number): void {
+    if (typeof item === 'number') {
+      setReadResult(item);
+      this.onread(undefined);
+      return;
+    }
+    this.bytesRead += item.byteLength;
+    if (this.userBuffer === null) {
+      setReadResult(item.byteLength);
+      this.onread(item.buffer as ArrayBuffer);
+      return;
+    }
+    // onread: { buffer } sockets: the bytes land in the user's buffer, at most its size at a time.
+    for (let at = 0; at < item.byteLength && !this.closed;) {
+      if (!this.reading) {
+        this.held.unshift(item.subarray(at));  // paused from the callback: the rest waits
+        this.bytesRead -= item.byteLength - at;
+        return;
+      }
+      const target = this.userBuffer!;
+      const n = Math.min(target.byteLength, item.byteLength - at);
+      target.set(item.subarray(at, at + n));
+      at += n;
+      setReadResult(n);
+      const next = this.onread(target.buffer as ArrayBuffer);
+      if (next instanceof Uint8Array) this.userBuffer = next;
+    }
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
+
+  writeBuffer(req: Request, data: Uint8Array): number {
+    return this.enqueue(req, [data]);
+  }
+
+  writev(req: Request, chunks: (Uint8Array | string)[], allBuffers: boolean): number {
+    const views: Uint8Array[] = [];
+    if (allBuffers) {
+      for (const chunk of chunks) views.push(chunk as Uint8Array);
+    } else {
+      for (let i = 0; i < chunks.length; i += 2) {
+        const chunk = chunks[i];
+        views.push(typeof chunk === 'string' ? Buffer.from(chunk, chunks[i + 1] as BufferEncoding) : chunk);
+      }
+    }
+    return this.enqueue(req, views);
+  }
+
+  writeUtf8String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'utf8')]); }
+  writeLatin1String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'latin1')]); }
+  writeAsciiString(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ascii')]); }
+  writeUcs2String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ucs2')]); }
+
+  shutdown(req: Request): number {
+    if (this.closed) return EBADF;
+    this.queue.push({ req, views: null, left: 0 });
+    this.pump();
+    return 0;
+  }
+
+  // As libuv's try-write: with nothing queued, the bytes go out now if the socket takes them
+  // all, and net.js completes the write synchronously; what is left goes on the ring.
+  private enqueue(req: Request, views: Uint8Array[]): number {
+    if (this.closed) return EBADF;
+    let bytes = 0;
+    for (const view of views) bytes += view.byteLength;
+    this.bytesWritten += bytes;
+    let sent = 0;
+    if (this.queue.length === 0 && !this.sending && this.fd >= 0 && bytes > 0) {
+      sent = ring.sockets!.trySend(this.fd, views);
+      if (sent < 0) {
+        setWriteDispatched(0, false);
+        return sent;
+      }
+      if (sent === bytes) {
+        setWriteDispatched(bytes, false);
+        return 0;
+      }
+    }
+    const entry: Pending = { req, views, left: bytes };
+    if (sent > 0) trim(entry, sent);
+    this.writeQueueSize += entry.left;
+    this.queue.push(entry);
+    setWriteDispatched(bytes, true);
+    this.pump();
+    return 0;
+  }
+
+  // One send in flight per socket, carrying every queued write up to the next shutdown, so
+  // bytes leave in order and a partial send is resumed before anything behind it.
+  // `fromCompletion`: called from a send's completion, where libuv would also complete a
+  // pending shutdown; otherwise its callback waits for the next loop turn, as libuv's does.
+  private pump(fromCompletion = false): void {
+    if (this.sending || this.queue.length === 0) return;
+    const head = this.queue[0];
+    if (head.views === null) {
+      // shutdown(2) directly: io_uring's shutdown is always punted to a worker thread, and
+      // the FIN must leave before anything the peer does in reply can be seen.
+      this.queue.shift();
+      const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
+      if (fromCompletion) head.req.oncomplete(status);
+      else setImmediate(() => head.req.oncomplete(status));
+      this.pump(fromCompletion);
+      return;
+    }
+    this.sending = true;
+    // Up to IOV_MAX buffers, possibly ending inside one request's views (a short send).
+    const iov: Uint8Array[] = [];
+    outer: for (const entry of this.queue) {
+      if (entry.views === null) break;
+      for (const view of entry.views) {
+        if (iov.length === IOV_MAX) break outer;
+        if (view.byteLength > 0) iov.push(view);
+      }
+    }
+    if (iov.length === 0) {
+      // Only empty writes up to the next shutdown: nothing to send, they complete next turn.
+      setImmediate(() => this.onSent(0));
+      return;
+    }
+    this.sendId = ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
+  }
+
+  private onSent(res: number): void {
+    this.sending = false;
+    this.sendId = -1;
+    if (this.closed) {
+      for (const entry of this.queue.splice(0)) entry.req.oncomplete(res < 0 ? res : ECANCELED);
+      this.closeWhenIdle();
+      return;
+    }
+    if (res < 0) {
+      // The failed send's requests get the error; Node destroys the socket on it.
+      const failed = this.takeUpTo(Infinity);
+      for (const entry of failed) entry.req.oncomplete(res);
+      return;
+    }
+    this.writeQueueSize -= res;
+    const done = this.takeUpTo(res);
+    this.pump(true);
+    for (const entry of done) entry.req.oncomplete(0);
+  }
+
+  // Removes the write entries `sent` bytes completed (trimming a partly sent one in place).
+  private takeUpTo(sent: number): Pending[] {
+    const done: Pending[] = [];
+    while (this.queue.length > 0 && this.queue[0].views !== null) {
+      const entry = this.queue[0];
+      if (sent >= entry.left) {
+        sent -= entry.left;
+        done.push(this.queue.shift()!);
+        continue;
+      }
+      if (sent > 0) trim(entry, sent);
+      break;
+    }
+    return done;
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  // As uv_close: the descriptor is closed now (a closed server refuses connections at once;
+  // a listener is shut down first, since an accept in flight holds the socket in the kernel),
+  // every op on it is cancelled, and the callback runs once their last completions are in.
+  close(callback?: () => void): void {
+    if (this.closed) {
+      // Handed over to a native twin (a raw handle sent to another process, as cluster's
+      // round-robin primary does): closing this handle closes that one.
+      this.nativeTwin?.close(callback);
+      this.nativeTwin = null;
+      return;
+    }
+    this.closed = true;
+    this.reading = false;
+    this.onClosed = () => {
+      this.asyncResource?.emitDestroy();
+      if (typeof callback === 'function') callback();
+    };
+    for (const id of [this.recvId, this.acceptId, this.connectId, this.sendId]) if (id !== -1) ring.cancelOperation(id);
+    if (this.sendId === -1) {
+      // Writes that never reached the kernel are cancelled, as libuv cancels them on close.
+      for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
+    }
+    if (this.fd >= 0) {
+      if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
+      ring.sockets!.closeSync(this.fd);
+      this.fd = -1;
+    }
+    this.closeWhenIdle();
+  }
+
+  private closeWhenIdle(): void {
+    const done = this.onClosed;
+    if (done === null || this.recvId !== -1 || this.acceptId !== -1 || this.connectId !== -1 || this.sendId !== -1) return;
+    this.onClosed = null;
+    setImmediate(done);
+  }
+
+  // Node's own TCP handle over this socket, for the places that need a native one (a handle
+  // sent to another process). The ring lets go of the descriptor: its ops are cancelled, and
+  // bytes or connections those ops still take before the cancel lands are lost.
+  toNative(server: boolean): NativeHandle {
+    if (this.nativeTwin !== null) return this.nativeTwin;
+    const native = this.nativeHandle(server);
+    const fd = this.fd;
+    this.fd = -1;
+    this.closed = true;
+    for (const id of [this.recvId, this.acceptId]) if (id !== -1) ring.cancelOperation(id);
+    ring.sockets!.release(fd);
+    native.open(fd);
+    for (const key of Object.getOwnPropertySymbols(this)) native[key] = (this as unknown as Record<symbol, unknown>)[key];
+    native.onread = this.onread;
+    native.onconnection = this.onconnection;
+    if (server) {
+      native.listen(this.backlog);
+    } else if (this.reading) {
+      native.reading = true;
+      native.readStart();
+    }
+    if (!this.refed) native.unref();
+    this.nativeTwin = native;
+    return native;
+  }
+
+  // A connection this listener accepted, as a handle of its own kind.
+  protected abstract accepted(fd: number): RingStream;
+
+  // A Node handle of the same kind (tcp_wrap's TCP, pipe_wrap's Pipe), for toNative.
+  protected abstract nativeHandle(server: boolean): NativeHandle;
+
+  ref(): void { this.setRef(true); }
+  unref(): void { this.setRef(false); }
+  hasRef(): boolean { return this.refed; }
+
+  private setRef(refed: boolean): void {
+    if (this.refed === refed) return;
+    this.refed = refed;
+    if (this.recvId !== -1) ring.setWeak(this.recvId, !refed);
+    if (this.acceptId !== -1) ring.setWeak(this.acceptId, !refed);
+  }
+}
+
+function trim(entry: Pending, sent: number): void {
+  const views = entry.views!;
+  entry.left -= sent;
+  while (sent > 0) {
+    const first = views[0];
+    if (sent >= first.byteLength) {
+      sent -= first.byteLength;
+      views.shift();
+    } else {
+      views[0] = first.subarray(sent);
+      sent = 0;
+    }
+  }
+}
+
+function noop(): void {}
