@@ -8,10 +8,15 @@ import { processBinding } from './stream-base';
 import { RingStream, type NativeHandle, type Request } from './stream-handle';
 
 const UNIX = 0;
+const EBADF = -9;
+const EINVAL = -22;
 const UV_READABLE = 1;
 const UV_WRITABLE = 2;
 // sockaddr_un's sun_path: a name must fit with its terminating NUL.
 const SUN_PATH = 108;
+
+const [uvMajor, uvMinor] = process.versions.uv.split('.').map(Number);
+const exactPipeChmod = uvMajor > 1 || (uvMajor === 1 && uvMinor >= 51);
 
 interface PipeWrap { Pipe: new (type: number) => NativeHandle; constants: { SOCKET: number; SERVER: number } }
 
@@ -39,18 +44,24 @@ export class RingPipe extends RingStream {
     return this.startConnect(req, UNIX, name, 0);
   }
 
-  // uv_pipe_chmod: adds read and/or write permission for everyone to the socket file.
+  // uv_pipe_chmod. libuv 1.51 (Node 22+) gives the socket file exactly the bits asked for;
+  // earlier versions (Node 20's) add them to its mode. (fchmod on the descriptor would change
+  // the socket's own inode on Linux, not the file's.)
   fchmod(mode: number): number {
-    if (this.boundPath === null) return -9;  // EBADF, as libuv for a handle with no name
+    if (this.boundPath === null) return EBADF;
     let wanted = 0;
     if (mode & UV_READABLE) wanted |= 0o444;
     if (mode & UV_WRITABLE) wanted |= 0o222;
     try {
-      const current = fs.statSync(this.boundPath).mode;
-      if ((current & wanted) !== wanted) fs.chmodSync(this.boundPath, (current | wanted) & 0o7777);
+      if (exactPipeChmod) {
+        fs.chmodSync(this.boundPath, wanted);
+      } else {
+        const current = fs.statSync(this.boundPath).mode;
+        if ((current & wanted) !== wanted) fs.chmodSync(this.boundPath, (current | wanted) & 0o7777);
+      }
       return 0;
     } catch (error) {
-      return (error as NodeJS.ErrnoException).errno ?? -22;
+      return (error as NodeJS.ErrnoException).errno ?? EINVAL;
     }
   }
 

@@ -141,7 +141,12 @@ t.test('4 MiB each way with a paused reader: bytes intact, backpressure honoured
 t.test('names the ring leaves to Node still work: abstract, and too long for sun_path', (t) => same(t, 'delegated names', async (net, impl) => {
   const results = [];
   for (const name of [`\0uring-shim-${process.pid}-${impl}`, path.join(dir, impl + 'x'.repeat(120))]) {
-    const server = await listenOn(net, name, {}, (socket) => socket.end('hi'));
+    // Node 20 truncates an over-long name; later Node versions refuse it (EINVAL).
+    const server = await listenOn(net, name, {}, (socket) => socket.end('hi')).catch((error) => error);
+    if (server instanceof Error) {
+      results.push({ listenError: server.code });
+      continue;
+    }
     const handle = server._handle.constructor.name;
     const client = net.connect(name);
     let got = '';

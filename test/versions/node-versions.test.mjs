@@ -23,10 +23,9 @@ const COMPAT = ['--groups', 'fs-promises,net', '--filter', 'test-fs-promises,tes
 // fails this test until it is removed from the list. Elsewhere the shim follows the running Node
 // where versions differ (Stats Dates, FileHandle.read positions, fs.promises names, fs.symlink's
 // callback receiver).
-const unixChmod = "readableAll/writableAll: the ring's Unix listener adds permission bits as Node 20's libuv 1.46 did; Node 22/24's libuv sets the mode exactly (444/222/666)";
 const KNOWN = {
-  22: { 'test/net/unix.test.mjs': unixChmod },
-  24: { 'test/net/unix.test.mjs': `${unixChmod}; and a name too long for sun_path is EINVAL on Node 24, which the test does not expect` },
+  22: {},
+  24: {},
 };
 
 t.setTimeout(900_000);
