@@ -12,6 +12,7 @@ import { processBinding, setReadResult, setWriteDispatched, UV_EOF } from './str
 const ECANCELED = -125;
 const ENOBUFS = -105;
 const EBADF = -9;
+const EINVAL = -22;
 const IOV_MAX = 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
@@ -57,6 +58,7 @@ export class RingTCP {
   private userBuffer: Uint8Array | null = null;
   private queue: Pending[] = [];
   private sending = false;
+  private shutdownPending = false;  // from shutdown() until its callback runs, as libuv's shutdown_req
   private asyncResource: AsyncResource | null = null;
   private backlog = 511;
 
@@ -242,6 +244,7 @@ export class RingTCP {
 
   shutdown(req: Request): number {
     if (this.closed) return EBADF;
+    this.shutdownPending = true;
     this.queue.push({ req, views: null, left: 0 });
     this.pump();
     return 0;
@@ -287,8 +290,12 @@ export class RingTCP {
       // the FIN must leave before anything the peer does in reply can be seen.
       this.queue.shift();
       const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
-      if (fromCompletion) head.req.oncomplete(status);
-      else setImmediate(() => head.req.oncomplete(status));
+      const complete = (): void => {
+        this.shutdownPending = false;
+        head.req.oncomplete(status);
+      };
+      if (fromCompletion) complete();
+      else setImmediate(complete);
       this.pump(fromCompletion);
       return;
     }
@@ -412,7 +419,10 @@ export class RingTCP {
     return native;
   }
 
+  // libuv refuses a reset while a shutdown is pending (uv_tcp_close_reset: UV_EINVAL), and
+  // net.js then reports 'error' and never closes: the same here.
   reset(callback?: () => void): number {
+    if (this.shutdownPending) return EINVAL;
     const err = this.fd >= 0 ? ring.sockets!.setLinger0(this.fd) : 0;
     if (err === 0) this.close(callback);
     return err;

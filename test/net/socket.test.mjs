@@ -1,6 +1,7 @@
 // node:net is the oracle: event order, errors, half-close, timeouts and bytes of ring sockets.
 import t from 'tap';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as nodeNet from 'node:net';
 import shimNet from 'uring-shim/net';
 import { same, listen, closed, record, errorShape } from '../helpers/net-twin.mjs';
@@ -87,6 +88,32 @@ t.test('reset: resetAndDestroy reaches the peer as ECONNRESET', (t) => same(t, '
   await closed(server);
   return { code: error.code, syscall: error.syscall, errno: error.errno };
 }));
+
+// Found by test/property/net-sequences.test.mjs: libuv refuses a reset while a shutdown is
+// pending (UV_EINVAL); net.js emits that error and lets go of the handle without closing it.
+// After that Node's loop spins for good, so each implementation runs in a child of its own.
+t.test('resetAndDestroy right after end: EINVAL from reset, as libuv gives', async (t) => {
+  const run = (impl) => {
+    const src = `
+      import { impls, listen } from ${JSON.stringify(new URL('../helpers/net-twin.mjs', import.meta.url).href)};
+      const net = impls[${JSON.stringify(impl)}];
+      const server = await listen(net, {}, (socket) => socket.resume());
+      const client = net.connect(server.address().port, '127.0.0.1');
+      await new Promise((resolve) => client.on('connect', resolve));
+      const log = [];
+      for (const e of ['end', 'finish', 'close', 'error']) client.on(e, (a) => log.push(e === 'error' ? \`error:\${a.code}:\${a.syscall}\` : \`\${e}:\${a}\`));
+      client.end();
+      client.resetAndDestroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      console.log(JSON.stringify({ log, destroyed: client.destroyed }));
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', src], { encoding: 'utf8', timeout: 20_000 });
+    return r.status === 0 ? JSON.parse(r.stdout) : r.stderr;
+  };
+  const node = run('node');
+  t.strictSame(node, { log: ['error:EINVAL:reset'], destroyed: true }, 'Node: EINVAL, no close');
+  t.strictSame(run('shim'), node, 'the shim as Node');
+});
 
 t.test('idle timeout emits timeout, then the socket can be destroyed', (t) => same(t, 'timeout', async (net) => {
   const server = await listen(net, {}, () => {});
