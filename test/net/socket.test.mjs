@@ -115,6 +115,59 @@ t.test('resetAndDestroy right after end: EINVAL from reset, as libuv gives', asy
   t.strictSame(run('shim'), node, 'the shim as Node');
 });
 
+// Found by test/property/net-sequences.test.mjs: bytes followed at once by a reset read as
+// data then 'end' under Node (libuv's POLLHUP after a partial read), paused or not; the shim
+// reported ECONNRESET and a paused reader lost the bytes.
+t.test('bytes then a reset in one wake-up: data and end, as libuv gives', (t) => same(t, 'data then reset', async (net) => {
+  const log = [];
+  for (const pause of [false, true]) {
+    let peer;
+    let peerClosed;
+    const server = await listen(net, {}, (socket) => {
+      peer = socket;
+      peerClosed = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('data', (d) => log.push(`data:${d.length}`));
+      record(socket, ['end', 'error', 'close'], log, `${pause}:`, describeEvent);
+      if (pause) socket.pause();
+    });
+    const client = net.connect(server.address().port, '127.0.0.1');
+    await new Promise((resolve) => client.on('connect', resolve));
+    while (!peer) await new Promise((resolve) => setImmediate(resolve));
+    client.write('x'.repeat(21));
+    client.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peer.resume();
+    await peerClosed;
+    await closed(server);
+  }
+  return log;
+}));
+
+// Found by test/property/net-sequences.test.mjs: a short string write that fails at once (EPIPE)
+// is not counted in bytesWritten under Node; a Buffer or writev write is.
+t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed writes counted', async (net) => {
+  const out = {};
+  for (const kind of ['string', 'buffer', 'writev']) {
+    const server = await listen(net, {}, (socket) => setTimeout(() => socket.destroy(), 20));
+    const client = net.connect({ port: server.address().port, host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((resolve) => client.on('connect', resolve));
+    client.resume();
+    await new Promise((resolve) => client.on('end', resolve));
+    client.write('x', () => {});  // answered by a reset: the next write fails at once
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const log = [client.bytesWritten];
+    client.on('error', (e) => log.push(e.code));
+    if (kind === 'string') client.write('abcd');
+    else if (kind === 'buffer') client.write(Buffer.from('abcd'));
+    else { client.cork(); client.write('ab'); client.write(Buffer.from('cd')); client.uncork(); }
+    log.push(client.bytesWritten);
+    await new Promise((resolve) => client.on('close', resolve));
+    out[kind] = [...log, client.bytesWritten];
+    await closed(server);
+  }
+  return out;
+}));
+
 t.test('idle timeout emits timeout, then the socket can be destroyed', (t) => same(t, 'timeout', async (net) => {
   const server = await listen(net, {}, () => {});
   const client = net.connect(server.address().port, '127.0.0.1');
