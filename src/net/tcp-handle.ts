@@ -270,8 +270,9 @@ export class RingTCP {
     this.bytesWritten += bytes;
     let sent = 0;
     if (this.queue.length === 0 && !this.sending && this.fd >= 0) {
-      // An empty write with nothing queued is done at once, as libuv's try-write of 0 bytes.
-      sent = bytes === 0 ? 0 : ring.sockets!.trySend(this.fd, views);
+      // An empty write too: libuv's try-write makes the system call with 0 bytes, which
+      // completes at once -- or fails, on a reset socket.
+      sent = ring.sockets!.trySend(this.fd, views);
       if (sent < 0) {
         if (stringSize <= STRING_TRY_WRITE_MAX) this.bytesWritten -= bytes;
         setWriteDispatched(0, false);
