@@ -10,7 +10,10 @@
 //   FC_SEED=123 FC_RUNS=... npx tap ...                          replay a failure (both printed)
 //
 // Time bound: sequences run in batches of BATCH pairs at once (each batch over node:net twice
-// and uring-shim/net once, all concurrently); 10,000 sequences take about a minute here.
+// and uring-shim/net once, all concurrently); 10,000 sequences take 11-28 s here (2 shared
+// cores), well under a minute.
+//
+//   FC_REPLAY='<sequence as printed>' node test/property/net-sequences.test.mjs   both outcomes
 //
 // What Node itself does not reproduce is not compared:
 // * after each call the test waits until the pair is quiet (every byte written has arrived,
@@ -19,7 +22,9 @@
 //   race in the kernel: RST against FIN, ECONNRESET against EPIPE) is counted, not compared;
 // * a paused socket's bytesRead, and whether its peer saw 'end' or a reset when it closed, depend
 //   on how much it had pulled from the kernel before its readable buffer filled: libuv reads
-//   64 KiB at a time, the ring 16 KiB. Those are normalised (see `normalise`).
+//   64 KiB at a time, the ring 16 KiB. Those are normalised (see `normalise`), as are the known
+//   differences in timing: ECONNRESET against EPIPE, a FIN that leaves one loop turn earlier
+//   under the ring, bytes an end destroyed with had in flight (see `kernelRace`, `normalise`).
 import t from 'tap';
 import fc from 'fast-check';
 import crypto from 'node:crypto';
