@@ -88,7 +88,15 @@ const idle: Operation[] = [];
 // that throws is rethrown on its own from the tick queue, which Node runs right after this
 // call, so it still reaches 'uncaughtException' (or ends the process) as a throw from Node's
 // own fs callback would, and the batch goes on.
+// Counts the batches of completions delivered: completions seen in one batch were found in one
+// wake-up, as libuv's events of one poll.
+let batches = 0;
+export function batchNumber(): number {
+  return batches;
+}
+
 function onCompletions(count: number, start: number): void {
+  if (start === 0) batches++;
   const completions = info!.completions;
   const cursor = completions.length - 1;
   for (let i = start; i < count; i++) {

@@ -12,7 +12,11 @@ import { setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
 const ECANCELED = -125;
 const ENOBUFS = -105;
 export const EBADF = -9;
+const ECONNRESET = -104;
 const IOV_MAX = 1024;
+// Node's StreamBase::WriteString tries a write at once only for strings whose worst-case size
+// fits its 16 KiB stack buffer; one that fails there is not counted in bytesWritten.
+const STRING_TRY_WRITE_MAX = 16 * 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
 
@@ -51,10 +55,12 @@ export abstract class RingStream {
   private sendId = -1;          // the send in flight
   private onClosed: (() => void) | null = null;
   private ended = false;        // end of stream or a read error seen
+  private dataBatch = -1;       // the completion batch that last carried bytes
   private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
   private userBuffer: Uint8Array | null = null;
   private queue: Pending[] = [];
   private sending = false;
+  protected shutdownPending = false;  // from shutdown() until its callback runs, as libuv's shutdown_req
   private asyncResource: AsyncResource | null = null;
   private backlog = 511;
 
@@ -159,7 +165,12 @@ export abstract class RingStream {
       this.closeWhenIdle();
       return;
     }
+    // A reset that arrives with bytes still unread reads as end of stream under Node: libuv
+    // reports EOF for a hang-up seen in the same wake-up as a partial read (uv__stream_io),
+    // and keeps the bytes. Seen here as a reset in the batch that carried the bytes.
+    if (res === ECONNRESET && this.dataBatch === ring.batchNumber()) res = 0;
     if (res > 0) {
+      this.dataBatch = ring.batchNumber();
       const chunk = ring.takeReceived(res, flags);
       if (this.reading) this.deliver(chunk);
       else this.held.push(chunk);
@@ -220,13 +231,15 @@ export abstract class RingStream {
     return this.enqueue(req, views);
   }
 
-  writeUtf8String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'utf8')]); }
-  writeLatin1String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'latin1')]); }
-  writeAsciiString(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ascii')]); }
-  writeUcs2String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ucs2')]); }
+  // The last argument is the string's worst-case encoded size (see STRING_TRY_WRITE_MAX).
+  writeUtf8String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'utf8')], 3 * s.length); }
+  writeLatin1String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'latin1')], s.length); }
+  writeAsciiString(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ascii')], s.length); }
+  writeUcs2String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ucs2')], 2 * s.length); }
 
   shutdown(req: Request): number {
     if (this.closed) return EBADF;
+    this.shutdownPending = true;
     this.queue.push({ req, views: null, left: 0 });
     this.pump();
     return 0;
@@ -234,15 +247,18 @@ export abstract class RingStream {
 
   // As libuv's try-write: with nothing queued, the bytes go out now if the socket takes them
   // all, and net.js completes the write synchronously; what is left goes on the ring.
-  private enqueue(req: Request, views: Uint8Array[]): number {
+  private enqueue(req: Request, views: Uint8Array[], stringSize = Infinity): number {
     if (this.closed) return EBADF;
     let bytes = 0;
     for (const view of views) bytes += view.byteLength;
     this.bytesWritten += bytes;
     let sent = 0;
-    if (this.queue.length === 0 && !this.sending && this.fd >= 0 && bytes > 0) {
+    if (this.queue.length === 0 && !this.sending && this.fd >= 0) {
+      // An empty write too: libuv's try-write makes the system call with 0 bytes, which
+      // completes at once -- or fails, on a reset socket.
       sent = ring.sockets!.trySend(this.fd, views);
       if (sent < 0) {
+        if (stringSize <= STRING_TRY_WRITE_MAX) this.bytesWritten -= bytes;
         setWriteDispatched(0, false);
         return sent;
       }
@@ -272,8 +288,12 @@ export abstract class RingStream {
       // the FIN must leave before anything the peer does in reply can be seen.
       this.queue.shift();
       const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
-      if (fromCompletion) head.req.oncomplete(status);
-      else setImmediate(() => head.req.oncomplete(status));
+      const complete = (): void => {
+        this.shutdownPending = false;
+        head.req.oncomplete(status);
+      };
+      if (fromCompletion) complete();
+      else setImmediate(complete);
       this.pump(fromCompletion);
       return;
     }

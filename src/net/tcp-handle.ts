@@ -4,6 +4,8 @@ import * as ring from '../ring';
 import { processBinding } from './stream-base';
 import { EBADF, RingStream, type NativeHandle, type Request } from './stream-handle';
 
+const EINVAL = -22;
+
 type Address = { address?: string; family?: string; port?: number };
 interface TcpWrap { TCP: new (type: number) => NativeHandle; constants: { SOCKET: number; SERVER: number } }
 
@@ -35,7 +37,10 @@ export class RingTCP extends RingStream {
     return new TCP(server ? constants.SERVER : constants.SOCKET);
   }
 
+  // libuv refuses a reset while a shutdown is pending (uv_tcp_close_reset: UV_EINVAL), and
+  // net.js then reports 'error' and never closes: the same here.
   reset(callback?: () => void): number {
+    if (this.shutdownPending) return EINVAL;
     const err = this.fd >= 0 ? ring.sockets!.setLinger0(this.fd) : 0;
     if (err === 0) this.close(callback);
     return err;

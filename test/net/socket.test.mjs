@@ -1,6 +1,7 @@
 // node:net is the oracle: event order, errors, half-close, timeouts and bytes of ring sockets.
 import t from 'tap';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import * as nodeNet from 'node:net';
 import shimNet from 'uring-shim/net';
 import { same, listen, closed, record, errorShape } from '../helpers/net-twin.mjs';
@@ -86,6 +87,85 @@ t.test('reset: resetAndDestroy reaches the peer as ECONNRESET', (t) => same(t, '
   await new Promise((resolve) => client.on('close', resolve));
   await closed(server);
   return { code: error.code, syscall: error.syscall, errno: error.errno };
+}));
+
+// Found by test/property/net-sequences.test.mjs: libuv refuses a reset while a shutdown is
+// pending (UV_EINVAL); net.js emits that error and lets go of the handle without closing it.
+// After that Node's loop spins for good, so each implementation runs in a child of its own.
+t.test('resetAndDestroy right after end: EINVAL from reset, as libuv gives', async (t) => {
+  const run = (impl) => {
+    const src = `
+      import { impls, listen } from ${JSON.stringify(new URL('../helpers/net-twin.mjs', import.meta.url).href)};
+      const net = impls[${JSON.stringify(impl)}];
+      const server = await listen(net, {}, (socket) => socket.resume());
+      const client = net.connect(server.address().port, '127.0.0.1');
+      await new Promise((resolve) => client.on('connect', resolve));
+      const log = [];
+      for (const e of ['end', 'finish', 'close', 'error']) client.on(e, (a) => log.push(e === 'error' ? \`error:\${a.code}:\${a.syscall}\` : \`\${e}:\${a}\`));
+      client.end();
+      client.resetAndDestroy();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      console.log(JSON.stringify({ log, destroyed: client.destroyed }));
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', src], { encoding: 'utf8', timeout: 20_000 });
+    return r.status === 0 ? JSON.parse(r.stdout) : r.stderr;
+  };
+  const node = run('node');
+  t.strictSame(node, { log: ['error:EINVAL:reset'], destroyed: true }, 'Node: EINVAL, no close');
+  t.strictSame(run('shim'), node, 'the shim as Node');
+});
+
+// Found by test/property/net-sequences.test.mjs: bytes followed at once by a reset read as
+// data then 'end' under Node (libuv's POLLHUP after a partial read), paused or not; the shim
+// reported ECONNRESET and a paused reader lost the bytes.
+t.test('bytes then a reset in one wake-up: data and end, as libuv gives', (t) => same(t, 'data then reset', async (net) => {
+  const log = [];
+  for (const pause of [false, true]) {
+    let peer;
+    let peerClosed;
+    const server = await listen(net, {}, (socket) => {
+      peer = socket;
+      peerClosed = new Promise((resolve) => socket.on('close', resolve));
+      socket.on('data', (d) => log.push(`data:${d.length}`));
+      record(socket, ['end', 'error', 'close'], log, `${pause}:`, describeEvent);
+      if (pause) socket.pause();
+    });
+    const client = net.connect(server.address().port, '127.0.0.1');
+    await new Promise((resolve) => client.on('connect', resolve));
+    while (!peer) await new Promise((resolve) => setImmediate(resolve));
+    client.write('x'.repeat(21));
+    client.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peer.resume();
+    await peerClosed;
+    await closed(server);
+  }
+  return log;
+}));
+
+// Found by test/property/net-sequences.test.mjs: a short string write that fails at once (EPIPE)
+// is not counted in bytesWritten under Node; a Buffer or writev write is.
+t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed writes counted', async (net) => {
+  const out = {};
+  for (const kind of ['string', 'buffer', 'writev']) {
+    const server = await listen(net, {}, (socket) => setTimeout(() => socket.destroy(), 20));
+    const client = net.connect({ port: server.address().port, host: '127.0.0.1', allowHalfOpen: true });
+    await new Promise((resolve) => client.on('connect', resolve));
+    client.resume();
+    await new Promise((resolve) => client.on('end', resolve));
+    client.write('x', () => {});  // answered by a reset: the next write fails at once
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const log = [client.bytesWritten];
+    client.on('error', (e) => log.push(e.code));
+    if (kind === 'string') client.write('abcd');
+    else if (kind === 'buffer') client.write(Buffer.from('abcd'));
+    else { client.cork(); client.write('ab'); client.write(Buffer.from('cd')); client.uncork(); }
+    log.push(client.bytesWritten);
+    await new Promise((resolve) => client.on('close', resolve));
+    out[kind] = [...log, client.bytesWritten];
+    await closed(server);
+  }
+  return out;
 }));
 
 t.test('idle timeout emits timeout, then the socket can be destroyed', (t) => same(t, 'timeout', async (net) => {
