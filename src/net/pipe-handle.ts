@@ -4,7 +4,7 @@
 // the handle lacks, so those stay exactly Node's.
 import * as fs from 'node:fs';
 import * as ring from '../ring';
-import { processBinding } from './stream-base';
+import { libuvAtLeast, processBinding } from './stream-base';
 import { RingStream, type NativeHandle, type Request } from './stream-handle';
 
 const UNIX = 0;
@@ -15,8 +15,7 @@ const UV_WRITABLE = 2;
 // sockaddr_un's sun_path: a name must fit with its terminating NUL.
 const SUN_PATH = 108;
 
-const [uvMajor, uvMinor] = process.versions.uv.split('.').map(Number);
-const exactPipeChmod = uvMajor > 1 || (uvMajor === 1 && uvMinor >= 51);
+const exactPipeChmod = libuvAtLeast(51);
 
 interface PipeWrap { Pipe: new (type: number) => NativeHandle; constants: { SOCKET: number; SERVER: number } }
 

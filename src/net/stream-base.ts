@@ -44,3 +44,10 @@ export function setWriteDispatched(bytes: number, async: boolean): void {
   state[kBytesWritten] = bytes;
   state[kLastWriteWasAsync] = async ? 1 : 0;
 }
+
+// Where libuv's behaviour changed between the versions Node 20, 22 and 24 bundle, the ring
+// handles follow the running Node's libuv.
+const [uvMajor, uvMinor] = process.versions.uv.split('.').map(Number);
+export function libuvAtLeast(minor: number): boolean {
+  return uvMajor > 1 || (uvMajor === 1 && uvMinor >= minor);
+}

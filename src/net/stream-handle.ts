@@ -7,12 +7,13 @@
 import { AsyncResource } from 'node:async_hooks';
 import * as ring from '../ring';
 import { CQE_F_MORE } from '../ring';
-import { setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
+import { libuvAtLeast, setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
 
 const ECANCELED = -125;
 const ENOBUFS = -105;
 export const EBADF = -9;
 const ECONNRESET = -104;
+const resetReadsAsEnd = !libuvAtLeast(52);
 const IOV_MAX = 1024;
 // Node's StreamBase::WriteString tries a write at once only for strings whose worst-case size
 // fits its 16 KiB stack buffer; one that fails there is not counted in bytesWritten.
@@ -165,10 +166,11 @@ export abstract class RingStream {
       this.closeWhenIdle();
       return;
     }
-    // A reset that arrives with bytes still unread reads as end of stream under Node: libuv
-    // reports EOF for a hang-up seen in the same wake-up as a partial read (uv__stream_io),
-    // and keeps the bytes. Seen here as a reset in the batch that carried the bytes.
-    if (res === ECONNRESET && this.dataBatch === ring.batchNumber()) res = 0;
+    // A reset that arrives with bytes still unread reads as end of stream under Node 20 and 22:
+    // their libuv reports EOF for a hang-up seen in the same wake-up as a partial read
+    // (uv__stream_io), and keeps the bytes. Seen here as a reset in the batch that carried the
+    // bytes. libuv 1.52 (Node 24) reports the reset.
+    if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) res = 0;
     if (res > 0) {
       this.dataBatch = ring.batchNumber();
       const chunk = ring.takeReceived(res, flags);
