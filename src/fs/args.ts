@@ -135,3 +135,9 @@ export function ringPosition(value: number): number {
 export function isViewArray(value: unknown): value is ArrayBufferView[] {
   return Array.isArray(value) && value.length <= 1024 && value.every((v) => ArrayBuffer.isView(v));
 }
+
+// A vectored read of no bytes at all is left to Node: readv(2) still checks the file (EISDIR on
+// a directory), while the ring's READV of zero bytes completes with 0 without looking.
+export function readsNothing(views: readonly ArrayBufferView[]): boolean {
+  return views.every((view) => view.byteLength === 0);
+}

@@ -8,7 +8,7 @@ import { countDelegated, countRing } from '../counters';
 import { fileClosedError, nodeError } from '../errors';
 import * as ring from '../ring';
 import { IORING_OP_FTRUNCATE } from '../native';
-import { fileOptions, isEncoding, isIntegerAtLeast, isUint, isViewArray, position } from './args';
+import { fileOptions, isEncoding, isIntegerAtLeast, isUint, isViewArray, position, readsNothing } from './args';
 import { nodePromises } from './originals';
 import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-file';
 import { ReadStream, WriteStream } from '../streams/streams';
@@ -203,7 +203,7 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
 
     readv(buffers: unknown, pos?: unknown): Promise<unknown> {
       // An empty list is EINVAL from the kernel's readv; Node's path gives exactly that.
-      if (!isViewArray(buffers) || buffers.length === 0) return delegate(this, 'readv', arguments);
+      if (!isViewArray(buffers) || buffers.length === 0 || readsNothing(buffers)) return delegate(this, 'readv', arguments);
       const from = typeof pos === 'number' ? position(pos) : -1;
       return fsCall(this, 'readv', 'FileHandle.readv', async (fd) => {
         const bytesRead = await ring.readv(fd, buffers, from);

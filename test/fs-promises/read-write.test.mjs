@@ -121,6 +121,12 @@ t.test('FileHandle.read on an empty file and on a directory', async (t) => {
     const fh = await fsp.open(`${d}/dir`);
     try { return await capture(() => fh.read()); } finally { await fh.close(); }
   }, (r) => r.value.error.code === 'EISDIR');
+  // Found by the property test (FC_SEED=767529371): the ring's READV of zero bytes never looks
+  // at the file, readv(2) does.
+  await tw.same(t, 'readv([empty buffer]) on a directory handle', async (fsp, d) => {
+    const fh = await fsp.open(`${d}/dir`);
+    try { return await capture(() => fh.readv([Buffer.alloc(0)], 0)); } finally { await fh.close(); }
+  }, (r) => r.value.error.code === 'EISDIR');
   await tw.same(t, 'write() on a read-only handle', async (fsp, d) => {
     const fh = await fsp.open(`${d}/empty`, 'r');
     try { return await capture(() => fh.write('x')); } finally { await fh.close(); }

@@ -2,7 +2,7 @@
 // find the well-formed calls; everything else goes to Node's own function, which throws.
 import { countRing } from '../../counters';
 import * as ring from '../../ring';
-import { isFd, isIntegerAtLeast, isObjectOrNull, isViewArray, ringPosition } from '../args';
+import { isFd, isIntegerAtLeast, isObjectOrNull, isViewArray, readsNothing, ringPosition } from '../args';
 import { delegate } from './delegate';
 
 // Matches read in Node's lib/fs.js: (fd, buffer, offset, length, position, cb),
@@ -62,7 +62,7 @@ export function read(fd: unknown, buffer: unknown, offsetOrOptions: unknown, len
 export function readv(fd: unknown, buffers: unknown, position: unknown, callback: unknown): void {
   const cb = callback || position;
   // An empty list is Node's (and the kernel's) to answer.
-  if (!ring.available || !isFd(fd) || !isViewArray(buffers) || buffers.length === 0 || typeof cb !== 'function' ||
+  if (!ring.available || !isFd(fd) || !isViewArray(buffers) || buffers.length === 0 || readsNothing(buffers) || typeof cb !== 'function' ||
       (typeof position === 'number' && !Number.isSafeInteger(position))) {
     return delegate('readv', arguments);
   }
