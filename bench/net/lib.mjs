@@ -42,7 +42,7 @@ export function start(argv, role, prefix = []) {
     let out = '';
     child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.split('\n')[0]); });
     child.on('error', reject);
-    exited.then((code) => reject(new Error(`${path.basename(argv.at(-1))} exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}`)));
+    exited.then((code) => reject(new Error(`${argv.map(String).find((a) => a.endsWith(".mjs")) ?? argv[0]} exited ${code}: ${err.trim().split('\n').at(-1) ?? ''}`)));
   });
   return { child, line, exited };
 }
