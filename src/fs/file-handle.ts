@@ -145,9 +145,9 @@ function defineFileHandle(NodeFileHandle: NodeFileHandleClass, probe: AnyHandle)
       if (!isUint(start)) return delegate(this, 'read', arguments);
       count ??= view.byteLength - start;
       if (!isUint(count)) return delegate(this, 'read', arguments);
-      // Node answers a zero length with that very value (so -0 stays -0) and no read.
-      const zero = count;
-      if (zero === 0) return fsCall(this, 'read', 'FileHandle.read', async () => ({ __proto__: null, bytesRead: zero, buffer: view }));
+      // A zero length makes no read under Node, and what it answers differs by version (Node 20
+      // gives back that very value, -0 included; Node 24.22 gives 0): Node's own answer.
+      if (count === 0) return delegate(this, 'read', arguments);
       // A position other than null, -1 or a file offset is Node's to interpret: Node 20 reads at
       // the current position, Node 21+ reads at a bigint's offset and rejects the rest.
       at ??= -1;

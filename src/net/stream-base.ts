@@ -10,6 +10,8 @@ interface StreamWrapBinding {
   kArrayBufferOffset: number;
   kBytesWritten: number;
   kLastWriteWasAsync: number;
+  kLastWriteErr?: number;   // Node 24.22+
+  WriteWrap: new () => { oncomplete: unknown; writeStatus: number | null };
 }
 
 export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap' | 'pipe_wrap'): T {
@@ -27,7 +29,7 @@ export function processBinding<T>(name: 'stream_wrap' | 'tcp_wrap' | 'pipe_wrap'
 
 const streamWrap = processBinding<StreamWrapBinding>('stream_wrap');
 const state = streamWrap.streamBaseState;
-const { kReadBytesOrError, kArrayBufferOffset, kBytesWritten, kLastWriteWasAsync } = streamWrap;
+const { kReadBytesOrError, kArrayBufferOffset, kBytesWritten, kLastWriteWasAsync, kLastWriteErr } = streamWrap;
 
 export const UV_EOF = -4095;
 
@@ -43,6 +45,16 @@ export function setReadResult(nread: number): void {
 export function setWriteDispatched(bytes: number, async: boolean): void {
   state[kBytesWritten] = bytes;
   state[kLastWriteWasAsync] = async ? 1 : 0;
+}
+
+// Node 24.22 made write requests lazy: net.js passes `null` for the request, and the handle
+// returns a number when the write (or its failure) is done at once, or the WriteWrap it made for
+// a write that completes later -- with no error recorded and no status yet, so that net.js
+// attaches its oncomplete and waits.
+export function lazyWriteRequest<T>(): T {
+  const req = new streamWrap.WriteWrap();
+  state[kLastWriteErr!] = 0;
+  return req as T;
 }
 
 // Where libuv's behaviour changed between the versions Node 20, 22 and 24 bundle, the ring

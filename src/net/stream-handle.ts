@@ -7,7 +7,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import * as ring from '../ring';
 import { CQE_F_MORE } from '../ring';
-import { libuvAtLeast, setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
+import { lazyWriteRequest, libuvAtLeast, setReadResult, setWriteDispatched, UV_EOF } from './stream-base';
 
 const ECANCELED = -125;
 const ENOBUFS = -105;
@@ -216,11 +216,13 @@ export abstract class RingStream {
 
   // ---- writing ------------------------------------------------------------------------------
 
-  writeBuffer(req: Request, data: Uint8Array): number {
+  // `req` is null under Node 24.22+ (see lazyWriteRequest): then a write that waits returns its
+  // request rather than 0.
+  writeBuffer(req: Request | null, data: Uint8Array): number | Request {
     return this.enqueue(req, [data]);
   }
 
-  writev(req: Request, chunks: (Uint8Array | string)[], allBuffers: boolean): number {
+  writev(req: Request | null, chunks: (Uint8Array | string)[], allBuffers: boolean): number | Request {
     const views: Uint8Array[] = [];
     if (allBuffers) {
       for (const chunk of chunks) views.push(chunk as Uint8Array);
@@ -234,10 +236,10 @@ export abstract class RingStream {
   }
 
   // The last argument is the string's worst-case encoded size (see STRING_TRY_WRITE_MAX).
-  writeUtf8String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'utf8')], 3 * s.length); }
-  writeLatin1String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'latin1')], s.length); }
-  writeAsciiString(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ascii')], s.length); }
-  writeUcs2String(req: Request, s: string): number { return this.enqueue(req, [Buffer.from(s, 'ucs2')], 2 * s.length); }
+  writeUtf8String(req: Request | null, s: string): number | Request { return this.enqueue(req, [Buffer.from(s, 'utf8')], 3 * s.length); }
+  writeLatin1String(req: Request | null, s: string): number | Request { return this.enqueue(req, [Buffer.from(s, 'latin1')], s.length); }
+  writeAsciiString(req: Request | null, s: string): number | Request { return this.enqueue(req, [Buffer.from(s, 'ascii')], s.length); }
+  writeUcs2String(req: Request | null, s: string): number | Request { return this.enqueue(req, [Buffer.from(s, 'ucs2')], 2 * s.length); }
 
   shutdown(req: Request): number {
     if (this.closed) return EBADF;
@@ -249,7 +251,7 @@ export abstract class RingStream {
 
   // As libuv's try-write: with nothing queued, the bytes go out now if the socket takes them
   // all, and net.js completes the write synchronously; what is left goes on the ring.
-  private enqueue(req: Request, views: Uint8Array[], stringSize = Infinity): number {
+  private enqueue(req: Request | null, views: Uint8Array[], stringSize = Infinity): number | Request {
     if (this.closed) return EBADF;
     let bytes = 0;
     for (const view of views) bytes += view.byteLength;
@@ -269,13 +271,14 @@ export abstract class RingStream {
         return 0;
       }
     }
-    const entry: Pending = { req, views, left: bytes };
+    const waiting = req ?? lazyWriteRequest<Request>();
+    const entry: Pending = { req: waiting, views, left: bytes };
     if (sent > 0) trim(entry, sent);
     this.writeQueueSize += entry.left;
     this.queue.push(entry);
     setWriteDispatched(bytes, true);
     this.pump();
-    return 0;
+    return req === null ? waiting : 0;
   }
 
   // One send in flight per socket, carrying every queued write up to the next shutdown, so
