@@ -289,11 +289,24 @@ Napi::Value Counters(const Napi::CallbackInfo& info) {
   out.Set("largestBatch", ring->counters().largestBatch);
   out.Set("inFlight", static_cast<double>(ring->inFlight()));
   out.Set("servedByThreadpool", ring->counters().servedByThreadpool);
+  out.Set("cqOverflows", ring->counters().cqOverflows);
+  out.Set("cqDropped", static_cast<double>(ring->cqDropped()));
   Napi::Array refused = Napi::Array::New(env);
   for (size_t code = 0, i = 0; code < static_cast<size_t>(OpCode::kCount); ++code) {
     if (ring->Refused(static_cast<OpCode>(code))) refused.Set(static_cast<uint32_t>(i++), OpCodeName(static_cast<OpCode>(code)));
   }
   out.Set("refusedByKernel", refused);
+  return out;
+}
+
+// kernelMemory() -> what the whole process holds in the kernel through io_uring (every
+// environment's ring): { rings, regions, bytes }. Works without a ring of its own.
+Napi::Value KernelMemoryNow(const Napi::CallbackInfo& info) {
+  KernelMemoryTally held = KernelMemory::Now();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("rings", static_cast<double>(held.rings));
+  out.Set("regions", static_cast<double>(held.regions));
+  out.Set("bytes", static_cast<double>(held.bytes));
   return out;
 }
 
@@ -327,7 +340,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
       {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
-      {"recvBuffers", RecvBuffers},
+      {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   RegisterSocketFunctions(env, exports);

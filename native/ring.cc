@@ -50,17 +50,28 @@ Ring* Ring::Create(Napi::Env env, Napi::Function onCompletions, std::string* err
 
 int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   env_ = env;
+  unsigned sqEntries = kSqEntries;
+  unsigned cqEntries = kCqEntries;
+  // Tests shrink the ring so that a few ops fill the SQ, exhaust the CQ budget and make
+  // multishot completions overflow the CQ (test/faults/cq-overflow.test.mjs).
+  if (const char* entries = std::getenv("URING_SHIM_TEST_RING_ENTRIES")) {
+    unsigned long n = std::strtoul(entries, nullptr, 10);
+    if (n >= 1 && n <= kSqEntries) {
+      sqEntries = static_cast<unsigned>(n);
+      cqEntries = 2 * sqEntries;
+    }
+  }
   int rc = -EINVAL;
   for (unsigned flags : kFlagChoices) {
     io_uring_params params{};
     // Kernels that charge ring memory to RLIMIT_MEMLOCK (without CAP_IPC_LOCK) refuse a 4096-entry
     // CQ under a 64 KiB limit (Docker's default, older distributions'); the kernel's default CQ
     // size still fits, and the backlog keeps within whatever size we get.
-    for (unsigned cqEntries : {kCqEntries, 2 * kSqEntries}) {
+    for (unsigned cqSize : {cqEntries, 2 * sqEntries}) {
       params = io_uring_params{};
       params.flags = flags | IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL;
-      params.cq_entries = cqEntries;
-      rc = io_uring_queue_init_params(kSqEntries, &ring_, &params);
+      params.cq_entries = cqSize;
+      rc = io_uring_queue_init_params(sqEntries, &ring_, &params);
       if (rc != -ENOMEM) break;
     }
     if (rc == 0) {
@@ -73,6 +84,8 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   }
   if (rc != 0) return rc;
   ringReady_ = true;
+  kernelMemory_.HoldRing();
+  KernelMemory::ReportAtExit();
 
   if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
     probe_.assign(probe->last_op + 1, 0);
@@ -98,6 +111,7 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   if ((rc = io_uring_register_eventfd(&ring_, eventFd_)) < 0) return rc;
   if ((rc = arena_.Allocate(kSlotSize, kSlotCount)) < 0) return rc;
   arena_.Register(&ring_);
+  if (arena_.registered()) kernelMemory_.HoldRegion(arena_.size());
 
   // The slot after the triples is JS's cursor: the index of the next entry to settle.
   Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, (kBatch * 3 + 1) * sizeof(int32_t));
@@ -141,7 +155,9 @@ Op& Ring::OpAt(uint32_t id) {
 bool Ring::TakeSqes(uint32_t id) {
   Op& op = OpAt(id);
   unsigned needed = op.linked == kNoLink ? 1 : 2;
-  if (inflight_ + needed > cqBudget_) return false;  // keep the CQ from overflowing
+  bool multishot = IsMultishot(op.code);
+  // Keep single-shot completions from overflowing the CQ.
+  if (!multishot && inflight_ - multishotInflight_ + needed > cqBudget_) return false;
   if (io_uring_sq_space_left(&ring_) < needed) {
     Enter(false);  // the SQ is full: flush it now rather than wait for the loop turn
     if (io_uring_sq_space_left(&ring_) < needed) return false;
@@ -154,6 +170,7 @@ bool Ring::TakeSqes(uint32_t id) {
     PrepareSqe(io_uring_get_sqe(&ring_), OpAt(op.linked), op.linked);
   }
   inflight_ += needed;
+  if (multishot) ++multishotInflight_;
   unsubmitted_ += needed;
   return true;
 }
@@ -177,7 +194,10 @@ void Ring::Submit(uint32_t id) {
   if (op.linked != kNoLink) ForgetDescriptor(OpAt(op.linked));
   if (op.weak) ++weakInflight_;
   if (Refused(op.code)) RunOnThreadpool(id, false);
-  else if (!backlog_.empty() || !TakeSqes(id)) backlog_.push_back(id);
+  // A multishot op does not queue behind the backlog: what holds the backlog up is the CQ budget,
+  // which multishot ops are outside of, and what they do (accept, receive) is often what the
+  // ops ahead are waiting for -- connects to this very process, sends to its own sockets.
+  else if ((!backlog_.empty() && !IsMultishot(op.code)) || !TakeSqes(id)) Enqueue(id);
   UpdateLoopRef();
 }
 
@@ -196,7 +216,10 @@ void Ring::SetWeak(uint32_t id, bool weak) {
 }
 
 int Ring::EnsureBufRing() {
-  if (bufRingError_ == 1) bufRingError_ = bufRing_.Setup(&ring_, kRecvBufSize, kRecvBufCount);
+  if (bufRingError_ == 1) {
+    bufRingError_ = bufRing_.Setup(&ring_, kRecvBufSize, kRecvBufCount);
+    if (bufRingError_ == 0) kernelMemory_.HoldRegion(bufRing_.size());
+  }
   return bufRingError_;
 }
 
@@ -254,8 +277,12 @@ void Ring::Cancel(uint32_t id) {
     // Never reached the kernel: complete it here, as the kernel would have. An op linked
     // behind it still runs (it is a close that must happen), now on its own.
     Op& op = OpAt(id);
-    if (op.linked != kNoLink) *queued = op.linked;
-    else backlog_.erase(queued);
+    if (op.linked != kNoLink) {
+      *queued = op.linked;
+    } else {
+      if (IsMultishot(op.code)) --backlogMultishot_;
+      backlog_.erase(queued);
+    }
     op.linked = kNoLink;
     ready_.emplace_back(id, -ECANCELED);
     return;
@@ -273,8 +300,27 @@ void Ring::Cancel(uint32_t id) {
   UpdateLoopRef();
 }
 
+void Ring::Enqueue(uint32_t id) {
+  backlog_.push_back(id);
+  if (IsMultishot(OpAt(id).code)) ++backlogMultishot_;
+}
+
 void Ring::FillFromBacklog() {
-  while (!backlog_.empty() && TakeSqes(backlog_.front())) backlog_.pop_front();
+  while (!backlog_.empty() && TakeSqes(backlog_.front())) {
+    if (IsMultishot(OpAt(backlog_.front()).code)) --backlogMultishot_;
+    backlog_.pop_front();
+  }
+  // The head waits for CQ budget (or SQ room): multishot ops further back need no budget.
+  for (auto it = backlog_.begin(); it != backlog_.end() && backlogMultishot_ > 0;) {
+    if (!IsMultishot(OpAt(*it).code)) {
+      ++it;
+    } else if (TakeSqes(*it)) {
+      it = backlog_.erase(it);
+      --backlogMultishot_;
+    } else {
+      break;  // the SQ is full
+    }
+  }
 }
 
 void Ring::Enter(bool getEvents) {
@@ -285,11 +331,15 @@ void Ring::Enter(bool getEvents) {
 
 // Copies ready completions into the shared arrays and hands them to JS, a batch at a time.
 void Ring::Drain() {
-  if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW) {
-    io_uring_get_events(&ring_);
-    ++counters_.enters;
-  }
   for (;;) {
+    // Completions that found the CQ full wait in the kernel's overflow list, and no new
+    // wake-up announces them: move them into the CQ as it empties, until none are left.
+    bool overflowed = IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_CQ_OVERFLOW;
+    if (overflowed) {
+      io_uring_get_events(&ring_);
+      ++counters_.enters;
+      ++counters_.cqOverflows;
+    }
     uint32_t n = 0;
     while (n < kBatch && !ready_.empty()) {
       auto [id, res] = ready_.front();
@@ -316,6 +366,7 @@ void Ring::Drain() {
       if (cqe->user_data & kInternal) continue;
       uint32_t id = IdOf(cqe->user_data);
       Op& op = OpAt(id);
+      if (!more && IsMultishot(op.code)) --multishotInflight_;
       // A hard-linked head's partner has already run on the result: only a lone op is retried.
       if (RefusedByRing(cqe->res) && op.linked == kNoLink && HasSyscallFallback(op.code)) {
         RunOnThreadpool(id, true);
@@ -346,7 +397,7 @@ void Ring::Drain() {
     bool delivered = DeliverToJs(n);
     bufRing_.Flush();
     if (!delivered) break;
-    if (n < kBatch) break;  // everything ready has been delivered
+    if (n < kBatch && !overflowed) break;  // everything ready has been delivered
   }
   UpdateLoopRef();
 }
@@ -479,6 +530,7 @@ void Ring::Teardown() {
     if (op.linked != kNoLink) close(OpAt(op.linked).fd);
   }
   backlog_.clear();
+  backlogMultishot_ = 0;
   ready_.clear();
   tornDown_ = true;
   if (ringReady_) {
@@ -520,6 +572,7 @@ void Ring::Teardown() {
       }
     }
     io_uring_queue_exit(&ring_);
+    kernelMemory_.Release();
     ringReady_ = false;
   }
   for (int fd : ownedFds_) close(fd);

@@ -20,6 +20,7 @@
 
 #include "buf_ring.h"
 #include "buffer_arena.h"
+#include "kernel_memory.h"
 #include "ops.h"
 
 class Ring {
@@ -29,6 +30,7 @@ class Ring {
     double completions = 0;
     double largestBatch = 0;
     double servedByThreadpool = 0;  // ops the kernel's io_uring refused, run as system calls
+    double cqOverflows = 0;         // times completions were found waiting in the kernel's overflow list
   };
 
   // Returns nullptr and sets `error` (e.g. "io_uring_setup: EPERM") when the kernel refuses.
@@ -61,6 +63,9 @@ class Ring {
   const BufferArena& arena() const { return arena_; }
   const Counters& counters() const { return counters_; }
   uint32_t inFlight() const { return inflight_ + backlog_.size(); }
+  // Completions the kernel could not keep at all when the CQ was full (it keeps the rest in
+  // its overflow list until we make room): must stay 0.
+  uint32_t cqDropped() const { return ringReady_ ? *ring_.cq.koverflow : 0; }
   unsigned setupFlags() const { return setupFlags_; }
   // Op kinds this kernel's io_uring refused where the system call worked: from then on they go
   // straight to the threadpool.
@@ -80,6 +85,7 @@ class Ring {
   bool TakeSqes(uint32_t id);
   void TrackDescriptor(uint32_t id, int res);
   void ForgetDescriptor(const Op& close);
+  void Enqueue(uint32_t id);
   void FillFromBacklog();
   void Enter(bool getEvents);
   void Drain();
@@ -123,6 +129,7 @@ class Ring {
   static constexpr uint32_t kChunk = 1024;
   std::vector<std::unique_ptr<Op[]>> ops_;
   std::deque<uint32_t> backlog_;
+  uint32_t backlogMultishot_ = 0;  // multishot ops among them
   // Completions that did not come through the CQ: ops cancelled before they were submitted,
   // ops served by the threadpool. Delivered first in the next batch, in order.
   std::deque<std::pair<uint32_t, int32_t>> ready_;
@@ -133,6 +140,10 @@ class Ring {
   std::atomic<uint32_t> poolUnfinished_{0};     // queued, their system call not yet returned
   bool tornDown_ = false;
   uint32_t inflight_ = 0;   // in the SQ or the kernel, not yet completed
+  // Multishot ops among them: each may post any number of completions, so they are outside the
+  // CQ budget (else past cqBudget_ open sockets the next one's receive would wait for good);
+  // what they post beyond the CQ waits in the kernel's overflow list (Drain).
+  uint32_t multishotInflight_ = 0;
   uint32_t unsubmitted_ = 0;
   uint32_t weakInflight_ = 0;
   // Descriptors this environment owns: sockets, and files the ring opened for FileHandles, not
@@ -142,6 +153,7 @@ class Ring {
 
   BufferArena arena_;
   BufRing bufRing_;
+  KernelMemory kernelMemory_;
   int bufRingError_ = 1;  // 1: not set up yet
   std::vector<uint8_t> probe_;
 

@@ -26,6 +26,17 @@ export interface RingCounters {
   // the threadpool, and the kinds now sent there directly.
   servedByThreadpool: number;
   refusedByKernel: string[];
+  // Times completions had to wait in the kernel's overflow list because the CQ was full (multishot
+  // receives and accepts can outrun it), and completions the kernel could not keep at all (0).
+  cqOverflows: number;
+  cqDropped: number;
+}
+
+// What the whole process holds in the kernel through io_uring, every environment's ring together.
+export interface KernelMemoryTally {
+  rings: number;
+  regions: number;
+  bytes: number;
 }
 
 export interface Binding {
@@ -64,6 +75,7 @@ export interface Binding {
   release(fd: number): void;
   trySend(fd: number, views: readonly Uint8Array[]): number;
   counters(): RingCounters;
+  kernelMemory(): KernelMemoryTally;
 }
 
 // Kernel opcodes we check in the probe (include/uapi/linux/io_uring.h).

@@ -8,7 +8,7 @@
 // runs in (no promise, no closure).
 import { AsyncResource } from 'node:async_hooks';
 import { aggregateTwoErrors, uvException } from './errors';
-import { startRing, type Binding, type RingCounters, type RingInfo } from './native';
+import { startRing, type Binding, type KernelMemoryTally, type RingCounters, type RingInfo } from './native';
 import { makeStats } from './stats-object';
 
 // What to do with a result. Memory the kernel used directly stays referenced by `target` until
@@ -246,7 +246,11 @@ export function supports(opcode: number): boolean {
 }
 
 export function counters(): RingCounters {
-  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, servedByThreadpool: 0, refusedByKernel: [] };
+  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, servedByThreadpool: 0, refusedByKernel: [], cqOverflows: 0, cqDropped: 0 };
+}
+
+export function kernelMemory(): KernelMemoryTally {
+  return binding ? binding.kernelMemory() : { rings: 0, regions: 0, bytes: 0 };
 }
 
 let latest: Operation | null = null;

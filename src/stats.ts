@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { delegatedCalls, ringCalls } from './counters';
-import { addonPath, type RingCounters } from './native';
+import { addonPath, type KernelMemoryTally, type RingCounters } from './native';
 import * as ring from './ring';
 
 // The ring this JS environment got (or why it got none), for `uring-shim doctor` and for
@@ -41,6 +41,9 @@ export interface ShimStats extends RingCounters {
   buffersRegistered: boolean;
   ring: Record<string, number>;
   delegated: Record<string, number>;
+  // Process-wide, every environment's ring: what a Worker's ring still holds after the Worker
+  // is gone shows here.
+  kernelMemory: KernelMemoryTally;
 }
 
 export function stats(): ShimStats {
@@ -53,6 +56,7 @@ export function stats(): ShimStats {
     buffersRegistered,
     ring: { ...ringCalls },
     delegated: { ...delegatedCalls },
+    kernelMemory: ring.kernelMemory(),
     ...counters,
   };
 }

@@ -107,7 +107,7 @@ t.test('ulimit -l 64 (no CAP_IPC_LOCK): buffers unregistered, same results', { s
   t.equal(r.json.out.ipcLock, 'none', 'the child runs without CAP_IPC_LOCK');
   t.equal(r.json.stats.backend, 'io_uring', `the ring still runs (${r.json.stats.fallbackReason})`);
   t.equal(r.json.stats.buffersRegistered, false, 'the arena could not be registered');
-  t.match(r.stderr, /^uring-shim: io_uring ready \([^)]*; buffers not registered: ENOMEM\)\n$/, 'the debug line says so');
+  t.match(r.stderr, /^uring-shim: io_uring ready \([^)]*; buffers not registered: ENOMEM\)\nuring-shim: at exit: 0 rings open, 0 bytes in 0 regions registered with the kernel\n$/, 'the debug line says so, and at exit that the ring let go of everything');
   t.equal(r.json.stats.inFlight, 0, 'nothing left in flight');
   t.strictSame(r.json.out.shim, r.json.out.node, '10,000 reads in flight, a small write and a large read: Node\'s results');
 

@@ -170,8 +170,8 @@ t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed wri
 
 t.test('idle timeout emits timeout, then the socket can be destroyed', (t) => same(t, 'timeout', async (net) => {
   const server = await listen(net, {}, () => {});
-  const client = net.connect(server.address().port, '127.0.0.1');
-  client.setTimeout(30);
+  // Armed once connected: on a busy machine a connect can take longer than the timeout itself.
+  const client = net.connect(server.address().port, '127.0.0.1', () => client.setTimeout(30));
   const log = [];
   record(client, SOCKET_EVENTS, log, '', describeEvent);
   await new Promise((resolve) => client.on('timeout', resolve));
