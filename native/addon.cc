@@ -1,7 +1,9 @@
 // The JS-callable surface: one function per operation, each filling the op record for the id
 // JS chose and queueing it. Arguments arrive already validated by src/ (Node's own rules);
 // nothing here throws across the Node-API boundary.
+#include <fcntl.h>
 #include <napi.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
@@ -122,6 +124,19 @@ Napi::Value ReadThenClose(const Napi::CallbackInfo& info) {
   close.fd = read.fd;
   ring->SubmitLinked(readId, closeId);
   return Napi::Value();
+}
+// regularSizeNow(fd): the size of `fd` if it is a regular file, else -1 (also on error). A
+// statx of the open descriptor here, on the loop thread, not through the ring: io_uring always
+// hands STATX to an io-wq worker, and for readFile of a small file that hand-off costs more
+// than everything else together. It cannot wait on I/O: the inode is in memory (the file is
+// open), only type and size are asked, and AT_STATX_DONT_SYNC keeps network filesystems from
+// asking their server (NFS and FUSE answer from the attributes they revalidated at open).
+Napi::Value RegularSizeNow(const Napi::CallbackInfo& info) {
+  struct statx st;
+  int rc = statx(I32(info[0]), "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE, &st);
+  bool known = rc == 0 && (st.stx_mask & (STATX_TYPE | STATX_SIZE)) == (STATX_TYPE | STATX_SIZE);
+  double size = known && S_ISREG(st.stx_mode) ? static_cast<double>(st.stx_size) : -1;
+  return Napi::Number::New(info.Env(), size);
 }
 Napi::Value Write(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kWrite); }
 
@@ -333,7 +348,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 Napi::Object Register(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Function::Callback> functions[] = {
       {"init", Init},         {"openat", Openat},   {"close", Close},
-      {"read", Read},         {"readThenClose", ReadThenClose}, {"write", Write},     {"readv", Readv},
+      {"read", Read},         {"readThenClose", ReadThenClose}, {"regularSizeNow", RegularSizeNow}, {"write", Write},     {"readv", Readv},
       {"writev", Writev},     {"statx", Statx},     {"fsync", Fsync},
       {"ftruncate", Ftruncate}, {"renameat", Renameat}, {"unlinkat", Unlinkat},
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},

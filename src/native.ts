@@ -45,6 +45,7 @@ export interface Binding {
   close(id: number, fd: number): void;
   read(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
   readThenClose(readId: number, closeId: number, fd: number, target: ArrayBufferView, targetOffset: number, length: number, position: number): void;
+  regularSizeNow(fd: number): number;
   write(id: number, fd: number, target: ArrayBufferView | number, targetOffset: number, length: number, position: number): void;
   readv(id: number, fd: number, views: readonly ArrayBufferView[], position: number): void;
   writev(id: number, fd: number, views: readonly ArrayBufferView[], position: number): void;

@@ -339,6 +339,12 @@ export function readThenClose(fd: number, buffer: ArrayBufferView, offset: numbe
   return settle(closeOp) as Promise<number>;
 }
 
+// The size of an open regular file, asked synchronously (see RegularSizeNow in the addon); -1
+// for anything else or when the kernel cannot say.
+export function regularSizeNow(fd: number): number {
+  return binding!.regularSizeNow(fd);
+}
+
 // A write of borrowed bytes: copied into ring memory now, so the caller may reuse its Buffer as
 // soon as this returns. Larger writes (or every slot busy) pin the caller's Buffer instead.
 export function write(fd: number, buffer: ArrayBufferView, offset: number, length: number, position: number): Promise<number>;

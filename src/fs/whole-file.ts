@@ -91,17 +91,16 @@ export async function readFileHandle(handle: HasFd, encoding: BufferEncoding | u
   return encoding ? decode(buffer, encoding) : buffer;
 }
 
-// readFile of a path opened read-only. The open and a stat of the path go to the kernel
-// together; a regular file of known size is then read and closed in one linked submission:
-// two trips to the kernel where Node makes four (open, fstat, read, close). Anything else --
-// a stat that failed or raced, size 0 (/proc), a special file, a large file -- is read the way
-// Node reads it, from the descriptor.
+// readFile of a path opened read-only. Once the open is back, the descriptor's type and size
+// are asked on the spot (ring.regularSizeNow), where Node asks the threadpool; a regular file
+// of known size is then read and closed in one linked submission: two trips to the kernel
+// where Node makes four (open, fstat, read, close). Anything else -- size 0 (/proc), a
+// special file, a large file -- is read the way Node reads it, from the descriptor.
 export async function readFilePath(path: string | Buffer, flags: number, encoding: BufferEncoding | undefined, signal: AbortSignal | undefined): Promise<Buffer | string> {
   checkAborted(signal);
-  const sizing = ring.statx('stat', -1, path, 0, false).then(linkedReadSize, unknownSize);
   const fd = await ring.openat(path, flags, 0o666);
-  const size = await sizing;
-  if (size === unknown || signal?.aborted) return handleFdClose(readFileHandle({ fd }, encoding, signal), () => ring.close(fd));
+  const size = signal?.aborted ? unknown : linkedReadSize(ring.regularSizeNow(fd));
+  if (size === unknown) return handleFdClose(readFileHandle({ fd }, encoding, signal), () => ring.close(fd));
   const buffer = Buffer.allocUnsafeSlow(size);
   let bytesRead: number;
   try {
@@ -133,13 +132,9 @@ const unknown = -1;
 // Up to here one read returns the whole of a regular file.
 const kLinkedReadMaxSize = 4 * 1024 * 1024;
 
-function linkedReadSize(stats: { mode: number; size: number }): number {
-  const regular = (stats.mode & constants.S_IFMT) === constants.S_IFREG;
-  return regular && stats.size > 0 && stats.size <= kLinkedReadMaxSize ? stats.size : unknown;
-}
-
-function unknownSize(): number {
-  return unknown;
+// `size`: a regular file's, or -1 for any other kind.
+function linkedReadSize(size: number): number {
+  return size > 0 && size <= kLinkedReadMaxSize ? size : unknown;
 }
 
 export async function writeFileHandle(handle: HasFd, data: ArrayBufferView, signal: AbortSignal | undefined): Promise<void> {

@@ -4,6 +4,8 @@
 // still queued in the shim's backlog (more requests than the CQ holds).
 import t from 'tap';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import * as nodeFsp from 'node:fs/promises';
 import { twins, pattern, fdCount, capture } from '../helpers/twin.mjs';
 import * as shimFsp from 'uring-shim/fs/promises';
 import { stats } from 'uring-shim';
@@ -34,6 +36,41 @@ t.test('sizes around the linked-read limit, flags, and files that are not plain'
   await tw.same(t, "flag 'w' (write-only) fails in read", (fsp, d) => fsp.readFile(`${d}/f1`, { flag: 'w' }), 'EBADF');
   await tw.same(t, "flag 'wx' on an existing file", (fsp, d) => fsp.readFile(`${d}/f1`, { flag: 'wx' }), 'EEXIST');
   tw.sameTree(t);
+});
+
+// What a faster path could get wrong without a wrong byte: Node's result owns an ArrayBuffer of
+// exactly the file's length (allocUnsafeSlow(size)), at offset 0, that a transfer detaches. A
+// Buffer read into a guessed size and cut, or one wrapping native memory (Node marks those
+// untransferable: a transfer copies them), differs here. Sizes sit on each side of the limits
+// a guess would have: the 16 KiB arena slot and Node's 64 KiB unknown-size chunk.
+t.test('the result owns exactly its bytes, in an ArrayBuffer that transfers', async (t) => {
+  const shapeSizes = [1, 4095, 4096, 4097, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, linkedMax + 1];
+  const tw = twins(t, (d) => {
+    for (const size of shapeSizes) fs.writeFileSync(`${d}/f${size}`, pattern(size, size + 3));
+  });
+  const shape = (b) => {
+    const ab = b.buffer;
+    const before = { length: b.length, byteOffset: b.byteOffset, arrayBufferLength: ab.byteLength };
+    const moved = structuredClone(ab, { transfer: [ab] });
+    return { ...before, afterTransfer: ab.byteLength, moved: moved.byteLength };
+  };
+  for (const size of shapeSizes) {
+    await tw.same(t, `${size} bytes`, (fsp, d) => fsp.readFile(`${d}/f${size}`).then(shape), 'ok');
+  }
+});
+
+// A FIFO cannot be read twice: whatever a path reads before it knows what kind of file it has
+// must be part of the result. More than a pipe's buffer and more than one 64 KiB read.
+t.test('a FIFO longer than one read: every byte, once', async (t) => {
+  const content = pattern(200 * 1024 + 7, 11);
+  const tw = twins(t, (d) => execFileSync('mkfifo', [`${d}/fifo`]));
+  await tw.same(t, 'FIFO', async (fsp, d) => {
+    // Node's writer (threadpool) and the reader under test each wait in open for the other.
+    const writing = nodeFsp.writeFile(`${d}/fifo`, content);
+    const data = await fsp.readFile(`${d}/fifo`);
+    await writing;
+    return { length: data.length, same: data.equals(content) };
+  }, (rec) => rec.outcome === 'resolve' && rec.value.same === true);
 });
 
 t.test('a file that grows or shrinks while many readers read it', async (t) => {
