@@ -138,6 +138,7 @@ Napi::Value RegularSizeNow(const Napi::CallbackInfo& info) {
   double size = known && S_ISREG(st.stx_mode) ? static_cast<double>(st.stx_size) : -1;
   return Napi::Number::New(info.Env(), size);
 }
+
 Napi::Value Write(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kWrite); }
 
 // readv/writev(id, fd, views[], position)
