@@ -399,10 +399,20 @@ void Ring::UpdateLoopRef() {
 // Completions are delivered only from the poll phase, as Node delivers its own fs results: a
 // chain of dependent operations advances one step per loop turn, with timers and immediates
 // running between steps exactly where they run under Node.
+//
+// Deferred work is run here too (the enter's GETEVENTS), so that its completions are posted --
+// and the eventfd signalled -- before libuv polls: the kernel signals the eventfd for work
+// queued from softirq context (a socket woken by our own shutdown(2), close or send over
+// loopback) only once this thread sleeps, so a busy loop (immediates pending) did not see it
+// for many turns, where libuv finds the socket ready at its next poll.
 void Ring::OnPrepare(uv_prepare_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
   self->FillFromBacklog();
-  if (self->unsubmitted_ > 0) self->Enter(false);
+  if (self->unsubmitted_ > 0 || self->DeferredWork()) self->Enter(true);
+}
+
+bool Ring::DeferredWork() const {
+  return (setupFlags_ & IORING_SETUP_TASKRUN_FLAG) && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN);
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int) {
@@ -415,14 +425,13 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   // our own enter -- swallowing the signal that enter caused -- and work that arrived in
   // between is run before draining.
   bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
-  auto deferredWork = [self] { return IO_URING_READ_ONCE(*self->ring_.sq.kflags) & IORING_SQ_TASKRUN; };
-  if (!flagged || deferredWork() || self->unsubmitted_ > 0) self->Enter(true);
+  if (!flagged || self->DeferredWork() || self->unsubmitted_ > 0) self->Enter(true);
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
   // ...for as long as running it yields completions: under load the flag can stay set with
   // nothing left that completes (6.18), and looping on the flag alone spun here for good.
-  while (flagged && deferredWork()) {
+  while (flagged && self->DeferredWork()) {
     unsigned ready = io_uring_cq_ready(&self->ring_);
     self->Enter(true);
     if (io_uring_cq_ready(&self->ring_) == ready) break;

@@ -82,6 +82,7 @@ class Ring {
   void ForgetDescriptor(const Op& close);
   void FillFromBacklog();
   void Enter(bool getEvents);
+  bool DeferredWork() const;  // TASKRUN_FLAG: deferred completions wait for an enter
   void Drain();
   bool DeliverToJs(uint32_t count);
   void UpdateLoopRef();
