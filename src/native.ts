@@ -59,6 +59,7 @@ export interface Binding {
   setNoDelay(fd: number, enable: boolean): number;
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
+  unreadBytes(fd: number): number;
   closeSync(fd: number): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;

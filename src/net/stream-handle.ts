@@ -20,6 +20,7 @@ const IOV_MAX = 1024;
 const STRING_TRY_WRITE_MAX = 16 * 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
+export const UNIX = 0;  // the family of a Unix domain socket (pipe-handle.ts)
 
 export interface Request {
   oncomplete(status: number, ...rest: unknown[]): void;
@@ -379,10 +380,20 @@ export abstract class RingStream {
     }
     if (this.fd >= 0) {
       if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
+      else if (this.family !== UNIX && this.tookUnread()) ring.sockets!.setLinger0(this.fd);
       ring.sockets!.closeSync(this.fd);
       this.fd = -1;
     }
     this.closeWhenIdle();
+  }
+
+  // Whether libuv would close this TCP socket with bytes it never read -- and close(2) then
+  // sends a reset, not a FIN: bytes the ring took after net.js stopped reading (held), or
+  // bytes in the kernel that the armed receive would still take before the cancel releases
+  // the socket.
+  private tookUnread(): boolean {
+    if (this.held.some((item) => typeof item !== 'number')) return true;
+    return this.recvId !== -1 && ring.sockets!.unreadBytes(this.fd) > 0;
   }
 
   private closeWhenIdle(): void {
