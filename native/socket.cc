@@ -121,11 +121,12 @@ Napi::Value SetLinger0(const Napi::CallbackInfo& info) {
   return Result(info, setsockopt(I32(info[0]), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 }
 
-// unreadBytes(fd) -> bytes waiting in the socket's receive queue, or a negative errno.
+// unreadBytes(fd, recvId) -> bytes received that JS has not seen: waiting in the socket's
+// receive queue, or taken by its receive and not delivered yet; or a negative errno.
 Napi::Value UnreadBytes(const Napi::CallbackInfo& info) {
   int n = 0;
   if (ioctl(I32(info[0]), FIONREAD, &n) < 0) return Result(info, -1);
-  return Napi::Number::New(info.Env(), n);
+  return Napi::Number::New(info.Env(), static_cast<double>(n + RingOf(info)->UndeliveredBytes(static_cast<uint32_t>(I32(info[1])))));
 }
 
 // trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative

@@ -51,6 +51,7 @@ export interface Binding {
   recv(id: number, fd: number, weak: boolean): number;
   sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
   setWeak(id: number, weak: boolean): void;
+  pend(id: number): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
   bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;
@@ -59,7 +60,7 @@ export interface Binding {
   setNoDelay(fd: number, enable: boolean): number;
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
-  unreadBytes(fd: number): number;
+  unreadBytes(fd: number, recvId: number): number;
   closeSync(fd: number): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;

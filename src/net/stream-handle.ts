@@ -281,22 +281,22 @@ export abstract class RingStream {
 
   // One send in flight per socket, carrying every queued write up to the next shutdown, so
   // bytes leave in order and a partial send is resumed before anything behind it.
-  // `fromCompletion`: called from a send's completion, where libuv would also complete a
-  // pending shutdown; otherwise its callback waits for the next loop turn, as libuv's does.
+  // `fromCompletion`: called from a send's completion, where libuv makes a shutdown at once.
   private pump(fromCompletion = false): void {
     if (this.sending || this.queue.length === 0) return;
     const head = this.queue[0];
     if (head.views === null) {
-      // shutdown(2) directly: io_uring's shutdown is always punted to a worker thread, and
-      // the FIN must leave before anything the peer does in reply can be seen.
+      // shutdown(2) itself, not the ring's (always punted to a worker thread), and its callback
+      // right after, where uv__drain makes them: at once when a send's completion emptied the
+      // queue, else from the loop's pending phase -- the FIN leaves then, not when JS asks.
       this.queue.shift();
-      const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
-      const complete = (): void => {
+      const shut = (): void => {
+        const status = this.fd >= 0 ? ring.sockets!.shutdownSync(this.fd, SHUT_WR) : ECANCELED;
         this.shutdownPending = false;
         head.req.oncomplete(status);
       };
-      if (fromCompletion) complete();
-      else setImmediate(complete);
+      if (fromCompletion) shut();
+      else ring.pending(shut);
       this.pump(fromCompletion);
       return;
     }
@@ -388,12 +388,12 @@ export abstract class RingStream {
   }
 
   // Whether libuv would close this TCP socket with bytes it never read -- and close(2) then
-  // sends a reset, not a FIN: bytes the ring took after net.js stopped reading (held), or
-  // bytes in the kernel that the armed receive would still take before the cancel releases
-  // the socket.
+  // sends a reset, not a FIN: bytes the ring took after net.js stopped reading (held), bytes
+  // its receive took that JS has not been handed yet, or bytes in the kernel that the armed
+  // receive would still take before the cancel releases the socket.
   private tookUnread(): boolean {
     if (this.held.some((item) => typeof item !== 'number')) return true;
-    return this.recvId !== -1 && ring.sockets!.unreadBytes(this.fd) > 0;
+    return this.recvId !== -1 && ring.sockets!.unreadBytes(this.fd, this.recvId) > 0;
   }
 
   private closeWhenIdle(): void {
