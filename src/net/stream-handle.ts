@@ -15,6 +15,7 @@ export const EBADF = -9;
 const ECONNRESET = -104;
 const resetReadsAsEnd = !libuvAtLeast(52);
 const IOV_MAX = 1024;
+const LIBUV_READ_SIZE = 64 * 1024;  // what Node's allocator gives each libuv read of a stream
 // Node's StreamBase::WriteString tries a write at once only for strings whose worst-case size
 // fits its 16 KiB stack buffer; one that fails there is not counted in bytesWritten.
 const STRING_TRY_WRITE_MAX = 16 * 1024;
@@ -58,6 +59,7 @@ export abstract class RingStream {
   private onClosed: (() => void) | null = null;
   private ended = false;        // end of stream or a read error seen
   private dataBatch = -1;       // the completion batch that last carried bytes
+  private batchBytes = 0;       // bytes of that batch delivered
   private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
   private userBuffer: Uint8Array | null = null;
   private queue: Pending[] = [];
@@ -173,10 +175,27 @@ export abstract class RingStream {
     // bytes. libuv 1.52 (Node 24) reports the reset.
     if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) res = 0;
     if (res > 0) {
+      if (this.dataBatch !== ring.batchNumber()) this.batchBytes = 0;
       this.dataBatch = ring.batchNumber();
-      const chunk = ring.takeReceived(res, flags);
-      if (this.reading) this.deliver(chunk);
-      else this.held.push(chunk);
+      let chunk = ring.takeReceived(res, flags);
+      if (!this.reading && this.userBuffer === null && this.held.length === 0) {
+        // libuv reads up to 64 KiB at a time and net.js stops it after the read whose push
+        // filled the buffer: the bytes of this wake-up up to the end of that read are still
+        // delivered, as one read would have carried them.
+        const into = this.batchBytes % LIBUV_READ_SIZE;
+        const room = into === 0 ? 0 : Math.min(LIBUV_READ_SIZE - into, res);
+        if (room > 0) {
+          this.batchBytes += room;
+          this.deliver(chunk.subarray(0, room));
+          chunk = chunk.slice(room);
+        }
+      }
+      if (this.reading) {
+        this.batchBytes += chunk.byteLength;
+        this.deliver(chunk);
+      } else if (chunk.byteLength > 0) {
+        this.held.push(chunk);
+      }
     } else if (res === 0 || (res !== ECANCELED && res !== ENOBUFS)) {
       this.ended = true;
       const status = res === 0 ? UV_EOF : res;
