@@ -291,6 +291,12 @@ Napi::Value RecvBuffers(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// pend(id): id's completion (result 0) comes from the loop's next pending phase.
+Napi::Value Pend(const Napi::CallbackInfo& info) {
+  RingOf(info)->Pend(U32(info[0]));
+  return Napi::Value();
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   RingOf(info)->Cancel(U32(info[0]));
   return Napi::Value();
@@ -356,7 +362,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
       {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
-      {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow},
+      {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   RegisterSocketFunctions(env, exports);

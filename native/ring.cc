@@ -411,6 +411,7 @@ void Ring::Drain() {
 bool Ring::DeliverToJs(uint32_t count) {
   int32_t* cursor = completions_ + kBatch * 3;
   uint32_t start = 0;
+  delivering_ = count;
   while (start < count) {
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
@@ -430,15 +431,60 @@ bool Ring::DeliverToJs(uint32_t count) {
       else napi_fatal_exception(env_, error);
     }
     napi_close_handle_scope(env_, scope);
-    if (terminating) return false;
+    if (terminating) {
+      delivering_ = 0;
+      return false;
+    }
     uint32_t next = static_cast<uint32_t>(*cursor);
     start = next > start ? next : count;
   }
+  delivering_ = 0;
   return true;
 }
 
+// In the rest of the batch JS is being handed, and in the CQ.
+int64_t Ring::UndeliveredBytes(uint32_t id) {
+  int64_t bytes = 0;
+  for (uint32_t i = static_cast<uint32_t>(completions_[kBatch * 3]); i < delivering_; ++i) {
+    if (static_cast<uint32_t>(completions_[3 * i]) == id && completions_[3 * i + 1] > 0) bytes += completions_[3 * i + 1];
+  }
+  unsigned head;
+  io_uring_cqe* cqe;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    if (!(cqe->user_data & kInternal) && IdOf(cqe->user_data) == id && cqe->res > 0) bytes += cqe->res;
+  }
+  return bytes;
+}
+
+// libuv runs a stream's deferred work -- the shutdown(2) of an end() with nothing left to
+// write, and its callback -- from the loop's pending queue: at the start of the next turn,
+// before the poll, or right after the poll when it was queued from within it (up to 8 rounds).
+// Pended ids are delivered at those two points: from the prepare hook (nothing observable runs
+// between libuv's pending and prepare phases) and after the poll's completions.
+void Ring::Pend(uint32_t id) {
+  pending_.push_back(id);
+  UpdateLoopRef();
+}
+
+// One round takes the queue as it stands, as uv__run_pending does: what its callbacks pend
+// waits for the next round.
+void Ring::RunPending() {
+  std::vector<uint32_t> round;
+  round.swap(pending_);
+  for (size_t at = 0; at < round.size();) {
+    uint32_t n = 0;
+    for (; n < kBatch && at < round.size(); ++n, ++at) {
+      completions_[3 * n] = static_cast<int32_t>(round[at]);
+      completions_[3 * n + 1] = 0;
+      completions_[3 * n + 2] = 0;
+    }
+    if (!DeliverToJs(n)) break;
+  }
+  UpdateLoopRef();
+}
+
 void Ring::UpdateLoopRef() {
-  bool wanted = inflight_ > weakInflight_ || !backlog_.empty() || !ready_.empty();
+  bool wanted = inflight_ > weakInflight_ || !backlog_.empty() || !ready_.empty() || !pending_.empty();
   if (wanted == loopRef_ || handlesOpen_ == 0) return;
   loopRef_ = wanted;
   auto* handle = reinterpret_cast<uv_handle_t*>(&poll_);
@@ -450,10 +496,26 @@ void Ring::UpdateLoopRef() {
 // Completions are delivered only from the poll phase, as Node delivers its own fs results: a
 // chain of dependent operations advances one step per loop turn, with timers and immediates
 // running between steps exactly where they run under Node.
+//
+// Deferred work is run here too (the enter's GETEVENTS), so that its completions are posted --
+// and the eventfd signalled -- before libuv polls: the kernel signals the eventfd for work
+// queued from softirq context (a socket woken by our own shutdown(2), close or send over
+// loopback) only once this thread sleeps, so a busy loop (immediates pending) did not see it
+// for many turns, where libuv finds the socket ready at its next poll.
 void Ring::OnPrepare(uv_prepare_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
+  if (!self->pending_.empty()) {
+    self->RunPending();
+    // Pended by that round: libuv runs them right after this poll, which must not block.
+    uint64_t one = 1;
+    if (!self->pending_.empty()) (void)!write(self->eventFd_, &one, sizeof(one));
+  }
   self->FillFromBacklog();
-  if (self->unsubmitted_ > 0) self->Enter(false);
+  if (self->unsubmitted_ > 0 || self->DeferredWork()) self->Enter(true);
+}
+
+bool Ring::DeferredWork() const {
+  return (setupFlags_ & IORING_SETUP_TASKRUN_FLAG) && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN);
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int) {
@@ -466,19 +528,19 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   // our own enter -- swallowing the signal that enter caused -- and work that arrived in
   // between is run before draining.
   bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
-  auto deferredWork = [self] { return IO_URING_READ_ONCE(*self->ring_.sq.kflags) & IORING_SQ_TASKRUN; };
-  if (!flagged || deferredWork() || self->unsubmitted_ > 0) self->Enter(true);
+  if (!flagged || self->DeferredWork() || self->unsubmitted_ > 0) self->Enter(true);
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
   // ...for as long as running it yields completions: under load the flag can stay set with
   // nothing left that completes (6.18), and looping on the flag alone spun here for good.
-  while (flagged && deferredWork()) {
+  while (flagged && self->DeferredWork()) {
     unsigned ready = io_uring_cq_ready(&self->ring_);
     self->Enter(true);
     if (io_uring_cq_ready(&self->ring_) == ready) break;
   }
   self->Drain();
+  for (int round = 0; round < 8 && !self->pending_.empty(); ++round) self->RunPending();
 }
 
 Napi::Object Ring::Exports(Napi::Env env) {

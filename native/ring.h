@@ -49,6 +49,8 @@ class Ring {
   // Submits every queued SQE now. Before a descriptor is closed synchronously: an SQE names
   // its file by number, resolved only at submission, and the number may be reused at once.
   void SubmitNow();
+  // Bytes `id` (a receive) has taken from the kernel that JS has not been handed yet.
+  int64_t UndeliveredBytes(uint32_t id);
   // Socket descriptors the shim owns in this environment: the ones still open when the
   // environment goes away (a terminated Worker) are closed by the teardown, as Node closes
   // its handles.
@@ -56,6 +58,9 @@ class Ring {
   void UntrackSocket(int fd) { ownedFds_.erase(fd); }
   // An unref'd socket's multishot op in flight does not keep the loop alive.
   void SetWeak(uint32_t id, bool weak);
+  // Delivers `id` (result 0) from the loop's next pending phase, where libuv runs a stream's
+  // deferred work; it never reaches the kernel.
+  void Pend(uint32_t id);
   // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
   int EnsureBufRing();
   const BufRing& bufRing() const { return bufRing_; }
@@ -88,8 +93,11 @@ class Ring {
   void Enqueue(uint32_t id);
   void FillFromBacklog();
   void Enter(bool getEvents);
+  void RunPending();
+  bool DeferredWork() const;  // TASKRUN_FLAG: deferred completions wait for an enter
   void Drain();
   bool DeliverToJs(uint32_t count);
+  uint32_t delivering_ = 0;  // the size of the batch being handed to JS, 0 between batches
   void UpdateLoopRef();
   void Teardown();
   void DeleteWhenIdle();
@@ -164,6 +172,7 @@ class Ring {
   Napi::Reference<Napi::ArrayBuffer> completionsRef_;
   Napi::Reference<Napi::ArrayBuffer> statsRef_;
   Napi::FunctionReference onCompletions_;
+  std::vector<uint32_t> pending_;  // ids for the next pending phase (Pend)
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
   Napi::ObjectReference resource_;
 

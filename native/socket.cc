@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -120,6 +121,14 @@ Napi::Value SetLinger0(const Napi::CallbackInfo& info) {
   return Result(info, setsockopt(I32(info[0]), SOL_SOCKET, SO_LINGER, &l, sizeof(l)));
 }
 
+// unreadBytes(fd, recvId) -> bytes received that JS has not seen: waiting in the socket's
+// receive queue, or taken by its receive and not delivered yet; or a negative errno.
+Napi::Value UnreadBytes(const Napi::CallbackInfo& info) {
+  int n = 0;
+  if (ioctl(I32(info[0]), FIONREAD, &n) < 0) return Result(info, -1);
+  return Napi::Number::New(info.Env(), static_cast<double>(n + RingOf(info)->UndeliveredBytes(static_cast<uint32_t>(I32(info[1])))));
+}
+
 // trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative
 // errno: libuv's try-write, which lets a write that fits complete synchronously.
 Napi::Value TrySend(const Napi::CallbackInfo& info) {
@@ -202,7 +211,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
       {"shutdownSync", ShutdownSync}, {"release", Release},
-      {"trySend", TrySend},
+      {"trySend", TrySend},       {"unreadBytes", UnreadBytes},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -63,6 +63,7 @@ export interface Binding {
   recv(id: number, fd: number, weak: boolean): number;
   sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
   setWeak(id: number, weak: boolean): void;
+  pend(id: number): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
   bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;
@@ -71,6 +72,7 @@ export interface Binding {
   setNoDelay(fd: number, enable: boolean): number;
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
+  unreadBytes(fd: number, recvId: number): number;
   closeSync(fd: number): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;

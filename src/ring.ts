@@ -494,6 +494,13 @@ export function recv(fd: number, weak: boolean, listener: Listener): number {
   return rc;
 }
 
+// Runs `callback` where libuv runs a stream's deferred work (its pending queue): at the start
+// of the next loop turn, or right after this turn's poll when called from a completion.
+export function pending(callback: () => void): void {
+  const op = listen('pending', () => callback());
+  binding!.pend(op.id);
+}
+
 // The views stay referenced by the operation until its completion.
 export function sendmsg(fd: number, views: readonly Uint8Array[], listener: Listener): number {
   const op = listen('write', listener);

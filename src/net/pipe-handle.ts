@@ -5,9 +5,8 @@
 import * as fs from 'node:fs';
 import * as ring from '../ring';
 import { libuvAtLeast, processBinding } from './stream-base';
-import { RingStream, type NativeHandle, type Request } from './stream-handle';
+import { RingStream, UNIX, type NativeHandle, type Request } from './stream-handle';
 
-const UNIX = 0;
 const EBADF = -9;
 const EINVAL = -22;
 const UV_READABLE = 1;

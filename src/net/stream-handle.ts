@@ -15,11 +15,13 @@ export const EBADF = -9;
 const ECONNRESET = -104;
 const resetReadsAsEnd = !libuvAtLeast(52);
 const IOV_MAX = 1024;
+const LIBUV_READ_SIZE = 64 * 1024;  // what Node's allocator gives each libuv read of a stream
 // Node's StreamBase::WriteString tries a write at once only for strings whose worst-case size
 // fits its 16 KiB stack buffer; one that fails there is not counted in bytesWritten.
 const STRING_TRY_WRITE_MAX = 16 * 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
+export const UNIX = 0;  // the family of a Unix domain socket (pipe-handle.ts)
 
 export interface Request {
   oncomplete(status: number, ...rest: unknown[]): void;
@@ -57,6 +59,7 @@ export abstract class RingStream {
   private onClosed: (() => void) | null = null;
   private ended = false;        // end of stream or a read error seen
   private dataBatch = -1;       // the completion batch that last carried bytes
+  private batchBytes = 0;       // bytes of that batch delivered
   private held: (Uint8Array | number)[] = [];  // chunks and end/error that came while stopped
   private userBuffer: Uint8Array | null = null;
   private queue: Pending[] = [];
@@ -172,10 +175,27 @@ export abstract class RingStream {
     // bytes. libuv 1.52 (Node 24) reports the reset.
     if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) res = 0;
     if (res > 0) {
+      if (this.dataBatch !== ring.batchNumber()) this.batchBytes = 0;
       this.dataBatch = ring.batchNumber();
-      const chunk = ring.takeReceived(res, flags);
-      if (this.reading) this.deliver(chunk);
-      else this.held.push(chunk);
+      let chunk = ring.takeReceived(res, flags);
+      if (!this.reading && this.userBuffer === null && this.held.length === 0) {
+        // libuv reads up to 64 KiB at a time and net.js stops it after the read whose push
+        // filled the buffer: the bytes of this wake-up up to the end of that read are still
+        // delivered, as one read would have carried them.
+        const into = this.batchBytes % LIBUV_READ_SIZE;
+        const room = into === 0 ? 0 : Math.min(LIBUV_READ_SIZE - into, res);
+        if (room > 0) {
+          this.batchBytes += room;
+          this.deliver(chunk.subarray(0, room));
+          chunk = chunk.slice(room);
+        }
+      }
+      if (this.reading) {
+        this.batchBytes += chunk.byteLength;
+        this.deliver(chunk);
+      } else if (chunk.byteLength > 0) {
+        this.held.push(chunk);
+      }
     } else if (res === 0 || (res !== ECANCELED && res !== ENOBUFS)) {
       this.ended = true;
       const status = res === 0 ? UV_EOF : res;
@@ -283,22 +303,22 @@ export abstract class RingStream {
 
   // One send in flight per socket, carrying every queued write up to the next shutdown, so
   // bytes leave in order and a partial send is resumed before anything behind it.
-  // `fromCompletion`: called from a send's completion, where libuv would also complete a
-  // pending shutdown; otherwise its callback waits for the next loop turn, as libuv's does.
+  // `fromCompletion`: called from a send's completion, where libuv makes a shutdown at once.
   private pump(fromCompletion = false): void {
     if (this.sending || this.queue.length === 0) return;
     const head = this.queue[0];
     if (head.views === null) {
-      // shutdown(2) directly: io_uring's shutdown is always punted to a worker thread, and
-      // the FIN must leave before anything the peer does in reply can be seen.
+      // shutdown(2) itself, not the ring's (always punted to a worker thread), and its callback
+      // right after, where uv__drain makes them: at once when a send's completion emptied the
+      // queue, else from the loop's pending phase -- the FIN leaves then, not when JS asks.
       this.queue.shift();
-      const status = ring.sockets!.shutdownSync(this.fd, SHUT_WR);
-      const complete = (): void => {
+      const shut = (): void => {
+        const status = this.fd >= 0 ? ring.sockets!.shutdownSync(this.fd, SHUT_WR) : ECANCELED;
         this.shutdownPending = false;
         head.req.oncomplete(status);
       };
-      if (fromCompletion) complete();
-      else setImmediate(complete);
+      if (fromCompletion) shut();
+      else ring.pending(shut);
       this.pump(fromCompletion);
       return;
     }
@@ -382,10 +402,20 @@ export abstract class RingStream {
     }
     if (this.fd >= 0) {
       if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
+      else if (this.family !== UNIX && this.tookUnread()) ring.sockets!.setLinger0(this.fd);
       ring.sockets!.closeSync(this.fd);
       this.fd = -1;
     }
     this.closeWhenIdle();
+  }
+
+  // Whether libuv would close this TCP socket with bytes it never read -- and close(2) then
+  // sends a reset, not a FIN: bytes the ring took after net.js stopped reading (held), bytes
+  // its receive took that JS has not been handed yet, or bytes in the kernel that the armed
+  // receive would still take before the cancel releases the socket.
+  private tookUnread(): boolean {
+    if (this.held.some((item) => typeof item !== 'number')) return true;
+    return this.recvId !== -1 && ring.sockets!.unreadBytes(this.fd, this.recvId) > 0;
   }
 
   private closeWhenIdle(): void {

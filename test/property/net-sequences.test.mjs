@@ -20,11 +20,13 @@
 //   'end'/'close' that are due have been emitted), so that the next call meets a known state;
 // * the sequence is run twice over node:net, and a sequence whose two Node runs differ (a real
 //   race in the kernel: RST against FIN, ECONNRESET against EPIPE) is counted, not compared;
-// * a paused socket's bytesRead, and whether its peer saw 'end' or a reset when it closed, depend
-//   on how much it had pulled from the kernel before its readable buffer filled: libuv reads
-//   64 KiB at a time, the ring 16 KiB. Those are normalised (see `normalise`), as are the known
-//   differences in timing: ECONNRESET against EPIPE, a FIN that leaves one loop turn earlier
-//   under the ring, bytes an end destroyed with had in flight (see `kernelRace`, `normalise`).
+// * which of ECONNRESET and EPIPE a failed read or write gets races in the kernel (`kernelRace`).
+// Known differences of the shim, normalised while they last (see `normalise`): its multishot
+// receive takes everything the kernel has, where libuv makes one read and stops when net.js
+// pauses. A paused end therefore finds the end of stream with the last bytes in one wake-up where
+// libuv needs two (its own 'end' and 'finish' swap), and the kernel's queue behind a paused
+// reader is emptied (the window reopens, a reset finds fewer bytes waiting): whether a paused
+// end reset by its peer saw the reset or an end of stream.
 import t from 'tap';
 import fc from 'fast-check';
 import crypto from 'node:crypto';
@@ -203,9 +205,10 @@ async function outcome(name, cmds) {
   return { calls, state, end: { c: end(c), s: end(s) }, stuck, resetBy, pausedEver };
 }
 
-// A socket's own 'end' and 'finish' (with end()'s callback) that fall due in the same loop turn may come in either order
-// (a known difference: the ring delivers an end of stream a reader resumes into before the
-// shutdown's callback, libuv after it), so adjacent ones are put in one order.
+// A socket's own 'end' and 'finish' (with end()'s callback) that fall due together may come in
+// either order (a known difference: the ring takes an end of stream in the wake-up that brought
+// the last bytes, libuv's partial read leaves it for the next one), so adjacent ones are put in
+// one order.
 function adjacentEndFinish(events) {
   const out = [...events];
   const finishing = (e) => e === 'finish' || e.startsWith('cb:end:');
@@ -218,33 +221,19 @@ function adjacentEndFinish(events) {
 }
 
 // Which of ECONNRESET and EPIPE a failed read or write gets after the peer's reset races in
-// the kernel, under Node too. And the FIN of end() leaves one loop turn earlier under the ring
-// (shutdown(2) at once; libuv makes it when the next poll finds the socket writable), so a
-// peer may already have seen 'end' -- and refuse a write as ended by the other party (EPIPE,
-// no syscall) -- where under Node it ended its own side first (ERR_STREAM_WRITE_AFTER_END).
+// the kernel, under Node too.
 function kernelRace(event) {
-  return event.replace(/(ECONNRESET|EPIPE):(read|write)/, '<RESET>:$2').replace(/:(ERR_STREAM_WRITE_AFTER_END|EPIPE)$/, ':<ENDED>');
+  return event.replace(/(ECONNRESET|EPIPE):(read|write)/, '<RESET>:$2');
 }
 
-// What depends on the read size (see the header): a paused end's bytesRead, and for the peer of
-// an end that was paused with bytes in flight, whether its close reached the peer as a FIN or
-// as a reset.
+// What depends on how far the reader read ahead (see the header): whether a paused end reset
+// by its peer found the reset or an end of stream when it resumed.
 function normalise(o) {
   const out = structuredClone(o);
   for (const me of ['c', 's']) out.end[me].events = adjacentEndFinish(out.end[me].events).map(kernelRace);
   const closing = /^(end|finish|close|error:<RESET>)/;
   for (const [me, peer] of [['c', 's'], ['s', 'c']]) {
-    // An end destroyed with bytes on their way to it: libuv had them still in the kernel (the
-    // close sends a reset), the ring may already have taken them (the close sends a FIN).
-    // The peer's later writes fail either way, as destroyed or as reset.
-    if (/^destroy/.test(o.resetBy[me]) && o.state[peer].bytesWritten > 0) {
-      out.end[peer].events = out.end[peer].events.filter((e) => !closing.test(e)).map((e) => e.replace(/ERR_STREAM_DESTROYED|<RESET>:write|<ENDED>/, '<GONE>'));
-    }
     if (!o.state[me].paused && !o.pausedEver[me]) continue;
-    out.state[me].bytesRead = '<paused>';
-    out.end[me].bytesRead = '<paused>';
-    // ...and whether the paused end itself, reset by its peer, found the reset or an end of
-    // stream when it resumed (libuv stopped reading after one 64 KiB read, the ring after 16 KiB).
     if (/reset|destroy/i.test(o.resetBy[peer])) out.end[me].events = out.end[me].events.filter((e) => !closing.test(e));
   }
   return out;
@@ -264,12 +253,13 @@ let nodeRaces = 0;
 // Enforced in every run, todo or not: a shim pair that Node closes must close under the shim.
 let shimStuck = 0;
 const seen = {};
-// TODO: some runs still stop at a sequence around a paused end and a reset where the
-// normalisation above is not yet complete (FC_STRICT=1 makes them fail; 10,000 sequences pass
-// in most runs). A counterexample is reported as todo so that CI stays green while the run,
-// the closing check and the sanity checks below are enforced; remove `todo` once several strict
-// runs in a row pass.
-const todo = process.env.FC_STRICT ? false : 'normalisation of paused-and-reset ends not complete';
+// TODO: some runs still stop at a paused reader whose peer resets it after more bytes than one
+// read: the ring has emptied the kernel's queue behind the reader, so the sender's last small
+// segments (Nagle, window) get through before the reset where under Node they do not
+// (FC_STRICT=1 makes them fail; 10,000 sequences passed for 8 seeds of 10; FC_SEED=505 fails).
+// A counterexample is reported as todo so that CI stays green while the run, the closing check
+// and the sanity checks below are enforced; remove `todo` once several strict runs in a row pass.
+const todo = process.env.FC_STRICT ? false : 'the ring reads ahead of libuv behind a paused reader that is reset';
 t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, async (t) => {
   t.comment(`seed ${SEED} (reproduce: FC_SEED=${SEED} FC_RUNS=${RUNS})`);
   const started = Date.now();
