@@ -56,7 +56,13 @@ else
     -o "Dir::State::Lists=$CACHE/apt/lists"
     -o "APT::Get::List-Cleanup=0"
   )
-  fetch() { (cd "$CACHE/src" && apt-get "${APT_OPTS[@]}" -q --download-only source "nodejs=$DEB_VERSION"); }
+  # Only the orig tarball is needed (the tests are in it): a mirror missing some other file of
+  # the package (its debian.tar.xz was a 404 once, for a revision just published) fails
+  # apt-get after the tarball has arrived, and that is enough.
+  fetch() {
+    (cd "$CACHE/src" && apt-get "${APT_OPTS[@]}" -q --download-only source "nodejs=$DEB_VERSION") ||
+      { [ -f "$CACHE/src/$ORIG" ] && verify "$CACHE/src/$ORIG" && log "apt-get failed after $ORIG arrived; using it"; }
+  }
   if ! fetch; then
     log "updating the private apt list ($CACHE/apt/lists) for deb-src $DEB_SUITE"
     apt-get "${APT_OPTS[@]}" -q update || die "apt-get update of the private list failed"
