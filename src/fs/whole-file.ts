@@ -25,10 +25,13 @@ function cancelInFlight(this: AbortSignal): void {
 }
 
 // Runs one ring operation; if `signal` aborts while it is in flight, the operation is cancelled
-// and the abort wins, as it does between Node's steps.
-async function abortable<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
-  if (signal === undefined) return start();
-  const pending = start();
+// and the abort wins, as it does between Node's steps. Without a signal the operation's own
+// promise is returned, not one that adopts it.
+function abortable<T>(signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
+  return signal === undefined ? start() : cancelledOnAbort(signal, start());
+}
+
+async function cancelledOnAbort<T>(signal: AbortSignal, pending: Promise<T>): Promise<T> {
   const ticket = ring.cancellableLatest();
   let tickets = inFlightBySignal.get(signal);
   if (tickets === undefined) {
