@@ -63,20 +63,29 @@ function afterOpen(this: ReadFileContext, error: Error | null, fd?: number): voi
   // Node calls this one as a method of its context object, so `this` is that object.
   if (error) return this.scope.runInAsyncScope(this.callback, this, error);
   this.fd = fd!;
+  // A regular file's size is asked on the spot, as readFile(path) of fs.promises asks it (io-wq
+  // would serve the ring's statx); anything else, or a failure, is asked the way Node asks.
+  const size = ring.regularSizeNow(fd!);
+  if (size >= 0) return sized(this, size);
   ring.statx('fstat', fd!, '', statFlags.fstat, false, afterStat, this);
 }
 
 function afterStat(this: ReadFileContext, error: Error | null, stats?: { mode: number; size: number }): void {
   if (error) return close(this, error);
-  const size = this.size = (stats!.mode & constants.S_IFMT) === constants.S_IFREG ? stats!.size : 0;
-  if (size > kIoMaxLength) return close(this, fileTooLargeError(size));
+  sized(this, (stats!.mode & constants.S_IFMT) === constants.S_IFREG ? stats!.size : 0);
+}
+
+// `size`: a regular file's, 0 for anything else (read until a read returns nothing).
+function sized(context: ReadFileContext, size: number): void {
+  context.size = size;
+  if (size > kIoMaxLength) return close(context, fileTooLargeError(size));
   try {
-    if (size === 0) this.buffers = [];
-    else this.buffer = Buffer.allocUnsafeSlow(size);
+    if (size === 0) context.buffers = [];
+    else context.buffer = Buffer.allocUnsafeSlow(size);
   } catch (allocError) {
-    return close(this, allocError as Error);
+    return close(context, allocError as Error);
   }
-  read(this);
+  read(context);
 }
 
 function read(context: ReadFileContext): void {
