@@ -469,7 +469,9 @@ void Ring::Pend(uint32_t id) {
 // One round takes the queue as it stands, as uv__run_pending does: what its callbacks pend
 // waits for the next round.
 void Ring::RunPending() {
-  std::vector<uint32_t> round;
+  // The two queues trade places, keeping their capacity: no allocation per round.
+  std::vector<uint32_t>& round = pendingRound_;
+  round.clear();
   round.swap(pending_);
   for (size_t at = 0; at < round.size();) {
     uint32_t n = 0;

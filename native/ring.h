@@ -173,6 +173,7 @@ class Ring {
   Napi::Reference<Napi::ArrayBuffer> statsRef_;
   Napi::FunctionReference onCompletions_;
   std::vector<uint32_t> pending_;  // ids for the next pending phase (Pend)
+  std::vector<uint32_t> pendingRound_;  // the round RunPending is delivering
   std::unique_ptr<Napi::AsyncContext> asyncContext_;
   Napi::ObjectReference resource_;
 
