@@ -497,7 +497,7 @@ export function recv(fd: number, weak: boolean, listener: Listener): number {
 // Runs `callback` where libuv runs a stream's deferred work (its pending queue): at the start
 // of the next loop turn, or right after this turn's poll when called from a completion.
 export function pending(callback: () => void): void {
-  const op = listen('pending', () => callback());
+  const op = listen('pending', callback);
   binding!.pend(op.id);
 }
 
