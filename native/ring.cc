@@ -324,9 +324,24 @@ void Ring::FillFromBacklog() {
 }
 
 void Ring::Enter(bool getEvents) {
-  int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : io_uring_submit(&ring_);
+  int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : SubmitOnly();
   ++counters_.enters;
   if (rc >= 0) unsubmitted_ = 0;
+}
+
+// A submit that runs no deferred work. liburing's io_uring_submit adds GETEVENTS whenever the
+// kernel flags deferred work (IORING_SQ_TASKRUN), which runs other sockets' receives in the
+// middle of a JS call -- a close flushing its cancels (CloseSync) read a peer socket of this
+// process, where libuv's close reads nothing.
+int Ring::SubmitOnly() {
+  io_uring_sq& sq = ring_.sq;
+  unsigned tail = sq.sqe_tail;
+  if (sq.sqe_head != tail) {
+    sq.sqe_head = tail;
+    io_uring_smp_store_release(sq.ktail, tail);
+  }
+  unsigned toSubmit = tail - IO_URING_READ_ONCE(*sq.khead);
+  return toSubmit == 0 ? 0 : io_uring_enter(ring_.ring_fd, toSubmit, 0, 0, nullptr);
 }
 
 // Copies ready completions into the shared arrays and hands them to JS, a batch at a time.

@@ -93,6 +93,7 @@ class Ring {
   void Enqueue(uint32_t id);
   void FillFromBacklog();
   void Enter(bool getEvents);
+  int SubmitOnly();
   void RunPending();
   bool DeferredWork() const;  // TASKRUN_FLAG: deferred completions wait for an enter
   void Drain();

@@ -65,6 +65,7 @@ export abstract class RingStream {
   private queue: Pending[] = [];
   private sending = false;
   protected shutdownPending = false;  // from shutdown() until its callback runs, as libuv's shutdown_req
+  protected resetOnClose = false;     // SO_LINGER 0 is set: close(2) sends a reset
   private asyncResource: AsyncResource | null = null;
   private backlog = 511;
 
@@ -402,7 +403,9 @@ export abstract class RingStream {
     }
     if (this.fd >= 0) {
       if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
-      else if (this.family !== UNIX && this.tookUnread()) ring.sockets!.setLinger0(this.fd);
+      // (Not asked again after reset(): the check locks the socket, and a lock's release sends
+      // what TCP deferred -- bytes libuv's close would have dropped with the reset.)
+      else if (this.family !== UNIX && !this.resetOnClose && this.tookUnread()) ring.sockets!.setLinger0(this.fd);
       ring.sockets!.closeSync(this.fd);
       this.fd = -1;
     }

@@ -42,8 +42,10 @@ export class RingTCP extends RingStream {
   reset(callback?: () => void): number {
     if (this.shutdownPending) return EINVAL;
     const err = this.fd >= 0 ? ring.sockets!.setLinger0(this.fd) : 0;
-    if (err === 0) this.close(callback);
-    return err;
+    if (err !== 0) return err;
+    this.resetOnClose = true;
+    this.close(callback);
+    return 0;
   }
 
   // ---- addresses and options ----------------------------------------------------------------

@@ -18,8 +18,10 @@
 // What Node itself does not reproduce is not compared:
 // * after each call the test waits until the pair is quiet (every byte written has arrived,
 //   'end'/'close' that are due have been emitted), so that the next call meets a known state;
-// * the sequence is run twice over node:net, and a sequence whose two Node runs differ (a real
-//   race in the kernel: RST against FIN, ECONNRESET against EPIPE) is counted, not compared;
+// * the sequence is run twice over node:net, the second time with one more loop turn after each
+//   call. Where the two differ, Node's outcome hangs on timing in the kernel (RST against FIN,
+//   ECONNRESET against EPIPE, a reset that does or does not overtake the last small segment
+//   Nagle or pacing held back), and the shim must give one of the two;
 // * which of ECONNRESET and EPIPE a failed read or write gets races in the kernel (`kernelRace`).
 // Known differences of the shim, normalised while they last (see `normalise`): its multishot
 // receive takes everything the kernel has, where libuv makes one read and stops when net.js
@@ -184,6 +186,7 @@ async function outcome(name, cmds) {
     } catch (error) {
       calls.push({ threw: errorCode(error), message: error.message });
     }
+    if (name === 'node2') await new Promise(setImmediate);
     await settle(sides, cmd);
   }
   const state = { c: snapshot(c), s: snapshot(s) };
@@ -253,13 +256,15 @@ let nodeRaces = 0;
 // Enforced in every run, todo or not: a shim pair that Node closes must close under the shim.
 let shimStuck = 0;
 const seen = {};
-// TODO: some runs still stop at a paused reader whose peer resets it after more bytes than one
-// read: the ring has emptied the kernel's queue behind the reader, so the sender's last small
-// segments (Nagle, window) get through before the reset where under Node they do not
-// (FC_STRICT=1 makes them fail; 10,000 sequences passed for 8 seeds of 10; FC_SEED=505 fails).
-// A counterexample is reported as todo so that CI stays green while the run, the closing check
-// and the sanity checks below are enforced; remove `todo` once several strict runs in a row pass.
-const todo = process.env.FC_STRICT ? false : 'the ring reads ahead of libuv behind a paused reader that is reset';
+// TODO: about one run in fourteen still stops where a socket resets right after two small writes
+// while its peer -- a shim socket on the same ring -- is paused: under Node the second write waits
+// behind Nagle for an ACK that comes too late and dies with the reset, under the shim the ACK
+// comes first and the peer gets those bytes too (FC_STRICT=1 FC_SEED=3; both sockets' system
+// calls are the same as Node's, and with one end plain Node the pair behaves as Node's).
+// FC_STRICT=1 makes it fail; strict runs pass for 13 seeds of 14. A counterexample is reported as
+// todo so that CI stays green while the run, the closing check and the sanity checks below are
+// enforced; remove `todo` once several strict runs in a row pass.
+const todo = process.env.FC_STRICT ? false : 'a reset overtakes a Nagle-held segment under Node but not between two shim sockets';
 t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, async (t) => {
   t.comment(`seed ${SEED} (reproduce: FC_SEED=${SEED} FC_RUNS=${RUNS})`);
   const started = Date.now();
@@ -274,12 +279,11 @@ t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, as
       if (shim[i].stuck) shimStuck++;
       for (const e of [...node1[i].end.c.events, ...node1[i].end.s.events]) seen[e.split(':').slice(0, 2).join(':')] = (seen[e.split(':').slice(0, 2).join(':')] ?? 0) + 1;
       const oracle = normalise(node1[i]);
-      if (!isDeepStrictEqual(oracle, normalise(node2[i]))) {
-        nodeRaces++;
-        continue;
-      }
-      if (!isDeepStrictEqual(normalise(shim[i]), oracle)) {
-        failure = { cmds: batch[i], node: oracle, shim: normalise(shim[i]) };
+      const later = normalise(node2[i]);
+      if (!isDeepStrictEqual(oracle, later)) nodeRaces++;
+      const got = normalise(shim[i]);
+      if (!isDeepStrictEqual(got, oracle) && !isDeepStrictEqual(got, later)) {
+        failure = { cmds: batch[i], node: oracle, shim: got };
         return false;
       }
     }
