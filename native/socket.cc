@@ -164,6 +164,13 @@ Napi::Value CloseSync(const Napi::CallbackInfo& info) {
   return Result(info, close(I32(info[0])));
 }
 
+// submitNow(): queued SQEs reach the kernel now -- the sends of writes already reported done,
+// before process.exit() ends the process (no environment cleanup runs then).
+Napi::Value SubmitNow(const Napi::CallbackInfo& info) {
+  RingOf(info)->SubmitNow();
+  return Napi::Value();
+}
+
 // release(fd): the descriptor now belongs to a Node handle; the teardown must not close it.
 Napi::Value Release(const Napi::CallbackInfo& info) {
   RingOf(info)->UntrackSocket(I32(info[0]));
@@ -211,7 +218,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"sockname", Sockname},     {"setNoDelay", SetNoDelay}, {"setKeepAlive", SetKeepAlive},
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
       {"shutdownSync", ShutdownSync}, {"release", Release},
-      {"trySend", TrySend},       {"unreadBytes", UnreadBytes},
+      {"trySend", TrySend},       {"unreadBytes", UnreadBytes}, {"submitNow", SubmitNow},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -77,6 +77,7 @@ export interface Binding {
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;
   trySend(fd: number, views: readonly Uint8Array[]): number;
+  submitNow(): void;
   counters(): RingCounters;
   kernelMemory(): KernelMemoryTally;
 }

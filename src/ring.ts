@@ -43,6 +43,7 @@ class Operation {
   next: Operation | null = null;  // HandOn: the op that settles for both
   handedOn = 0;                   // AfterRead: the read's result
   ticket = 0;                     // non-zero while a caller may cancel it (see `cancellable`)
+  endsInBatch = 0;                // the batch that carries this socket op's last completion
   listener: Listener = noop;
   resolve: (value: any) => void = noop;
   reject: (reason: unknown) => void = noop;
@@ -95,9 +96,24 @@ export function batchNumber(): number {
   return batches;
 }
 
+// Whether the batch being delivered carries the last completion of socket op `id` -- for a
+// receive, the end of stream or error its socket will see once the completions ahead of it
+// have run.
+export function endsThisBatch(id: number): boolean {
+  return operations[id].endsInBatch === batches;
+}
+
 function onCompletions(count: number, start: number): void {
-  if (start === 0) batches++;
   const completions = info!.completions;
+  if (start === 0) {
+    batches++;
+    // Socket ops this batch ends (a receive's end of stream or error, still to be delivered):
+    // see `endsThisBatch`.
+    for (let i = 0; i < count; i++) {
+      const op = operations[completions[3 * i]];
+      if (op.finish === Finish.Callback && !(completions[3 * i + 2] & CQE_F_MORE)) op.endsInBatch = batches;
+    }
+  }
   const cursor = completions.length - 1;
   for (let i = start; i < count; i++) {
     completions[cursor] = i + 1;
