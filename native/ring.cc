@@ -20,6 +20,7 @@ constexpr int kTeardownWaitMs = 10000;
 constexpr unsigned kNopInjectResult = 1U << 0;  // IORING_NOP_INJECT_RESULT (6.7), not in liburing 2.3
 constexpr uint32_t kRecvBufSize = 16 * 1024;
 constexpr uint32_t kRecvBufCount = 256;
+constexpr int kEnterRounds = 4;  // GETEVENTS enters per wake-up before the rest waits a turn
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
@@ -324,9 +325,17 @@ void Ring::FillFromBacklog() {
 }
 
 void Ring::Enter(bool getEvents) {
+  unsigned before = io_uring_cq_ready(&ring_);
   int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : SubmitOnly();
   ++counters_.enters;
   if (rc >= 0) unsubmitted_ = 0;
+  // Since 6.13 a GETEVENTS enter runs a bounded share of the deferred work (20 items,
+  // IO_LOCAL_TW_DEFAULT_MAX) and keeps the rest on a retry list, with IORING_SQ_TASKRUN cleared
+  // and no eventfd signal to come: the kernel signals only when its other list stops being
+  // empty. Nothing said work was left behind, and under load the loop slept in its poll with
+  // answers made but unsent until some unrelated wake-up (N2: the server idle 30-50% of the
+  // time, requests waiting ~10 ms). An enter that ran anything may have left some.
+  if (getEvents) workMayRemain_ = io_uring_cq_ready(&ring_) != before;
 }
 
 // A submit that runs no deferred work. liburing's io_uring_submit adds GETEVENTS whenever the
@@ -524,11 +533,15 @@ void Ring::OnPrepare(uv_prepare_t* handle) {
   if (!self->pending_.empty()) {
     self->RunPending();
     // Pended by that round: libuv runs them right after this poll, which must not block.
-    uint64_t one = 1;
-    if (!self->pending_.empty()) (void)!write(self->eventFd_, &one, sizeof(one));
+    if (!self->pending_.empty()) self->WakeLoop();
   }
   self->FillFromBacklog();
   if (self->unsubmitted_ > 0 || self->DeferredWork()) self->Enter(true);
+}
+
+void Ring::WakeLoop() {
+  uint64_t one = 1;
+  (void)!write(eventFd_, &one, sizeof(one));
 }
 
 bool Ring::DeferredWork() const {
@@ -545,17 +558,19 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   // our own enter -- swallowing the signal that enter caused -- and work that arrived in
   // between is run before draining.
   bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
-  if (!flagged || self->DeferredWork() || self->unsubmitted_ > 0) self->Enter(true);
+  auto workWaits = [&] { return !flagged || self->workMayRemain_ || self->DeferredWork() || self->unsubmitted_ > 0; };
+  if (workWaits()) self->Enter(true);
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  // ...for as long as running it yields completions: under load the flag can stay set with
-  // nothing left that completes (6.18), and looping on the flag alone spun here for good.
-  while (flagged && self->DeferredWork()) {
-    unsigned ready = io_uring_cq_ready(&self->ring_);
+  // ...for a few rounds while running it yields completions (under load the flag can stay set
+  // with nothing left that completes (6.18): looping on the flag alone spun here for good).
+  // Work still possibly left after them is this wake-up's to finish: the next poll must not
+  // block on a signal that will not come.
+  for (int round = 0; round < kEnterRounds && flagged && (self->workMayRemain_ || self->DeferredWork()); ++round) {
     self->Enter(true);
-    if (io_uring_cq_ready(&self->ring_) == ready) break;
   }
+  if (flagged && self->workMayRemain_) self->WakeLoop();
   self->Drain();
   for (int round = 0; round < 8 && !self->pending_.empty(); ++round) self->RunPending();
 }

@@ -96,6 +96,7 @@ class Ring {
   int SubmitOnly();
   void RunPending();
   bool DeferredWork() const;  // TASKRUN_FLAG: deferred completions wait for an enter
+  void WakeLoop();            // the next poll returns at once (the eventfd made readable)
   void Drain();
   bool DeliverToJs(uint32_t count);
   uint32_t delivering_ = 0;  // the size of the batch being handed to JS, 0 between batches
@@ -126,6 +127,7 @@ class Ring {
   unsigned setupFlags_ = 0;
   uint32_t cqBudget_ = 0;
   int eventFd_ = -1;
+  bool workMayRemain_ = false;  // the last GETEVENTS enter ran deferred work (see Enter)
   uv_loop_t* loop_ = nullptr;
   uv_prepare_t prepare_{};
   uv_poll_t poll_{};
