@@ -321,10 +321,10 @@ export abstract class RingStream {
     for (const view of views) bytes += view.byteLength;
     this.bytesWritten += bytes;
     if (this.mayReport(bytes, views, owned)) {
-      const kept = views.map((view, i) => (owned[i] ? view : Buffer.from(view)));
+      for (let i = 0; i < views.length; i++) if (!owned[i]) views[i] = Buffer.from(views[i]);
       flushSendsAtExit();
       this.reportedBytes += bytes;
-      this.queue.push({ req: alreadyReported, views: kept, left: bytes, reported: true });
+      this.queue.push({ req: alreadyReported, views, left: bytes, reported: true });
       this.pump();
       setWriteDispatched(bytes, false);
       return 0;
@@ -407,8 +407,10 @@ export abstract class RingStream {
       setImmediate(() => this.onSent(0));
       return;
     }
-    this.sendId = ring.sendmsg(this.fd, iov, (res) => this.onSent(res));
+    this.sendId = ring.sendmsg(this.fd, iov, this.sent);
   }
+
+  private readonly sent = (res: number): void => this.onSent(res);
 
   private onSent(res: number): void {
     this.sending = false;
