@@ -155,13 +155,26 @@ Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
   return Result(info, shutdown(I32(info[0]), I32(info[1])));
 }
 
-// closeSync(fd): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
+// closeSync(fd, reset): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
 // of its ops) reach the kernel first, while the number still means this socket.
+// `reset` (SO_LINGER 0 is set): the reset leaves now, as from libuv's close(2). Here close(2)
+// only drops the descriptor: the ring's ops still hold the socket until their cancels complete,
+// in deferred work that a later GETEVENTS enter runs after the receives queued before them. A
+// peer socket of this process then reads and ACKs what it was sent, and a segment Nagle held for
+// that ACK reaches it before the reset, where under Node it dies with the socket (test/net
+// socket.test.mjs). connect(AF_UNSPEC) is the disconnect a linger-0 close makes
+// (tcp_disconnect), made now; the close that follows then sends nothing more.
 Napi::Value CloseSync(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
+  int fd = I32(info[0]);
   ring->SubmitNow();
-  ring->UntrackSocket(I32(info[0]));
-  return Result(info, close(I32(info[0])));
+  ring->UntrackSocket(fd);
+  if (info[1].ToBoolean().Value()) {
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    connect(fd, &unspec, sizeof(unspec));
+  }
+  return Result(info, close(fd));
 }
 
 // submitNow(): queued SQEs reach the kernel now -- the sends of writes already reported done,

@@ -483,11 +483,12 @@ export abstract class RingStream {
       for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
     }
     if (this.fd >= 0) {
+      let reset = this.resetOnClose;
       if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
       // (Not asked again after reset(): the check locks the socket, and a lock's release sends
       // what TCP deferred -- bytes libuv's close would have dropped with the reset.)
-      else if (this.family !== UNIX && !this.resetOnClose && this.tookUnread()) ring.sockets!.setLinger0(this.fd);
-      ring.sockets!.closeSync(this.fd);
+      else if (this.family !== UNIX && !reset && this.tookUnread()) reset = ring.sockets!.setLinger0(this.fd) === 0;
+      ring.sockets!.closeSync(this.fd, reset);
       this.fd = -1;
     }
     this.closeWhenIdle();

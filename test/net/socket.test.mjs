@@ -143,6 +143,33 @@ t.test('bytes then a reset in one wake-up: data and end, as libuv gives', (t) =>
   return log;
 }));
 
+// Found by test/property/net-sequences.test.mjs: two small writes then a reset, in one tick.
+// The second waits behind Nagle for the peer's ACK of the first, which (its quick ACKs spent on
+// the big write) the peer sends only when it reads -- after the reset under Node, whose close(2)
+// sends it at once, so the second write dies with the socket. Under the shim the ring's receive
+// kept the socket alive past close(2), the peer's receive ran first, and its ACK let the second
+// write through.
+t.test('small writes then a reset: a Nagle-held write dies with the socket, as under Node', (t) => same(t, 'nagle then reset', async (net) => {
+  const log = [];
+  let peer;
+  const server = await listen(net, {}, (socket) => { peer = socket; });
+  const client = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((resolve) => client.on('connect', resolve));
+  while (!peer) await new Promise((resolve) => setImmediate(resolve));
+  let received = 0;
+  peer.on('data', (d) => { received += d.length; });
+  record(peer, ['end', 'error', 'close'], log, 'peer:', describeEvent);
+  const peerClosed = new Promise((resolve) => peer.on('close', resolve));
+  client.write(Buffer.alloc(20000, 0x41));
+  while (received < 20000) await new Promise((resolve) => setImmediate(resolve));
+  client.write('abcd');
+  client.write('efgh');
+  client.resetAndDestroy();
+  await peerClosed;
+  await closed(server);
+  return { log, received };
+}));
+
 // Found by test/property/net-sequences.test.mjs: a short string write that fails at once (EPIPE)
 // is not counted in bytesWritten under Node; a Buffer or writev write is.
 t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed writes counted', async (net) => {
