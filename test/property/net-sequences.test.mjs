@@ -253,18 +253,9 @@ if (process.env.FC_REPLAY) {
 let sequences = 0;
 let calls = 0;
 let nodeRaces = 0;
-// Enforced in every run, todo or not: a shim pair that Node closes must close under the shim.
+// A shim pair that Node closes must close under the shim.
 let shimStuck = 0;
 const seen = {};
-// TODO: about one run in fourteen still stops where a socket resets right after two small writes
-// while its peer -- a shim socket on the same ring -- is paused: under Node the second write waits
-// behind Nagle for an ACK that comes too late and dies with the reset, under the shim the ACK
-// comes first and the peer gets those bytes too (FC_STRICT=1 FC_SEED=3; both sockets' system
-// calls are the same as Node's, and with one end plain Node the pair behaves as Node's).
-// FC_STRICT=1 makes it fail; strict runs pass for 13 seeds of 14. A counterexample is reported as
-// todo so that CI stays green while the run, the closing check and the sanity checks below are
-// enforced; remove `todo` once several strict runs in a row pass.
-const todo = process.env.FC_STRICT ? false : 'a reset overtakes a Nagle-held segment under Node but not between two shim sockets';
 t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, async (t) => {
   t.comment(`seed ${SEED} (reproduce: FC_SEED=${SEED} FC_RUNS=${RUNS})`);
   const started = Date.now();
@@ -291,9 +282,9 @@ t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, as
   });
   const details = await fc.check(property, { numRuns: Math.ceil(RUNS / BATCH), seed: SEED, endOnFailure: true });
   if (details.failed) {
-    t.fail(`counterexample (FC_SEED=${details.seed}):\n${JSON.stringify(failure?.cmds)}`, { todo });
-    if (failure) t.strictSame(failure.shim, failure.node, 'shim vs node on the counterexample', { todo });
-    else t.fail(`${details.error ?? 'a sequence did not close under node:net'}`, { todo });
+    t.fail(`counterexample (FC_SEED=${details.seed}):\n${JSON.stringify(failure?.cmds)}`);
+    if (failure) t.strictSame(failure.shim, failure.node, 'shim vs node on the counterexample');
+    else t.fail(`${details.error ?? 'a sequence did not close under node:net'}`);
   }
   // Sockets a failed sequence left open (Node's leaked handles among them) must not hold the run.
   for (const socket of everySocket) socket.destroy();
@@ -306,7 +297,7 @@ t.test(`${RUNS} random socket sequences: uring-shim/net behaves as node:net`, as
   t.ok(stats().completions - before > sequences, `the ring carried the shim's sockets (${stats().completions - before} completions)`);
 });
 
-t.test('the shim closed every pair that Node closed (enforced while the comparison above is todo)', async (t) => {
+t.test('the shim closed every pair that Node closed', async (t) => {
   t.ok(sequences > 0, `${sequences} sequences ran`);
   t.equal(shimStuck, 0, `no pair left open under the shim (seed ${SEED})`);
 });
