@@ -258,14 +258,10 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
   Op& op = Begin(ring, info, OpCode::kSendmsg);
   op.fd = I32(info[1]);
-  auto views = info[2].As<Napi::Array>();
-  uint32_t count = views.Length();
+  uint32_t count = 0;
+  napi_get_array_length(info.Env(), info[2], &count);
   op.iovecs.resize(count);
-  for (uint32_t i = 0; i < count; ++i) {
-    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
-    op.iovecs[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-    op.iovecs[i].iov_len = view.ByteLength();
-  }
+  ViewsToIovecs(info.Env(), info[2], op.iovecs.data(), count);
   std::memset(&op.msg, 0, sizeof(op.msg));
   op.msg.msg_iov = op.iovecs.data();
   op.msg.msg_iovlen = count;

@@ -132,15 +132,8 @@ Napi::Value UnreadBytes(const Napi::CallbackInfo& info) {
 // trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative
 // errno: libuv's try-write, which lets a write that fits complete synchronously.
 Napi::Value TrySend(const Napi::CallbackInfo& info) {
-  auto views = info[1].As<Napi::Array>();
-  uint32_t count = views.Length();
-  if (count > IOV_MAX) count = IOV_MAX;
   iovec iov[IOV_MAX];
-  for (uint32_t i = 0; i < count; ++i) {
-    Napi::TypedArray view = views.Get(i).As<Napi::TypedArray>();
-    iov[i].iov_base = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
-    iov[i].iov_len = view.ByteLength();
-  }
+  uint32_t count = ViewsToIovecs(info.Env(), info[1], iov, IOV_MAX);
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = count;
@@ -223,6 +216,23 @@ bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_stora
   a4->sin_port = htons(static_cast<uint16_t>(port));
   *len = sizeof(sockaddr_in);
   return inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1;
+}
+
+// One Node-API call per view: the typed array's info carries its data pointer, offset applied.
+uint32_t ViewsToIovecs(napi_env env, napi_value views, iovec* out, uint32_t max) {
+  uint32_t count = 0;
+  napi_get_array_length(env, views, &count);
+  if (count > max) count = max;
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value view;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_get_element(env, views, i, &view);
+    napi_get_typedarray_info(env, view, nullptr, &length, &data, nullptr, nullptr);
+    out[i].iov_base = data;
+    out[i].iov_len = length;
+  }
+  return count;
 }
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <napi.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 // The family number JS gives for Unix domain sockets (4 and 6 are IPv4 and IPv6).
 constexpr int kUnixFamily = 0;
@@ -10,5 +11,9 @@ constexpr int kUnixFamily = 0;
 // Parses (family 4|6, host, port) or (kUnixFamily, path) into `out`; false when `host` is not an
 // address of that family (a Unix path must fit sun_path with its terminating NUL).
 bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
+
+// Points `out` at the bytes of the first `max` Uint8Arrays in `views` (a JS array); returns
+// how many it filled.
+uint32_t ViewsToIovecs(napi_env env, napi_value views, iovec* out, uint32_t max);
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);

@@ -25,7 +25,9 @@ const enum Finish {
 }
 
 // A socket operation's result: `flags` carries IORING_CQE_F_MORE and the provided buffer id.
-export type Listener = (res: number, flags: number) => void;
+// A listener returns true when it ran no code but the shim's own (a send that completed writes
+// already reported done): no tick can be due, so the batch goes on without a fresh callback scope.
+export type Listener = (res: number, flags: number) => boolean | void;
 export const CQE_F_BUFFER = 1;
 export const CQE_F_MORE = 2;
 export const CQE_BUFFER_SHIFT = 16;
@@ -123,12 +125,11 @@ function onCompletions(count: number, start: number): void {
       const flags = completions[3 * i + 2];
       const listener = op.listener;
       if (!(flags & CQE_F_MORE)) release(op);
-      listener(res, flags);
       // Node runs the tick queue and microtasks after every libuv callback: a socket event's
       // consequences (a 'finish' that destroys, a nextTick'd 'end') land before the next
       // socket completion is seen. Returning hands the rest back to the addon, which calls
       // again from a fresh callback scope (ticks run in between).
-      if (i + 1 < count) return;
+      if (listener(res, flags) !== true && i + 1 < count) return;
       continue;
     }
     try {

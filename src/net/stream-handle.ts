@@ -285,6 +285,9 @@ export abstract class RingStream {
       for (let i = 0; i < chunks.length; i += 2) {
         const chunk = chunks[i];
         const isString = typeof chunk === 'string';
+        // (http ends every response with an empty string: a Buffer of it costs a zero-filled
+        // allocation, and it carries nothing.)
+        if (isString && chunk.length === 0) continue;
         views.push(isString ? Buffer.from(chunk, chunks[i + 1] as BufferEncoding) : chunk);
         owned.push(isString);
       }
@@ -410,15 +413,16 @@ export abstract class RingStream {
     this.sendId = ring.sendmsg(this.fd, iov, this.sent);
   }
 
-  private readonly sent = (res: number): void => this.onSent(res);
+  private readonly sent = (res: number): boolean => this.onSent(res);
 
-  private onSent(res: number): void {
+  // True when only writes already reported done completed (see ring.Listener).
+  private onSent(res: number): boolean {
     this.sending = false;
     this.sendId = -1;
     if (this.closed) {
       for (const entry of this.queue.splice(0)) entry.req.oncomplete(res < 0 ? res : ECANCELED);
       this.closeWhenIdle();
-      return;
+      return false;
     }
     if (res < 0) {
       // The failed send's requests get the error; Node destroys the socket on it. Writes already
@@ -429,14 +433,21 @@ export abstract class RingStream {
       if (failed.every((entry) => entry.reported)) {
         this.sendFailure = res;
         this.pump(true);
-        return;
+        return false;
       }
       for (const entry of failed) if (!entry.reported) entry.req.oncomplete(res);
-      return;
+      return false;
     }
     const done = this.takeUpTo(res);
+    const shutsNow = this.queue.length > 0 && this.queue[0].views === null;
     this.pump(true);
-    for (const entry of done) if (!entry.reported) entry.req.oncomplete(0);
+    let quiet = !shutsNow;
+    for (const entry of done) {
+      if (entry.reported) continue;
+      quiet = false;
+      entry.req.oncomplete(0);
+    }
+    return quiet;
   }
 
   // Removes the write entries `sent` bytes completed (trimming a partly sent one in place).
