@@ -90,6 +90,8 @@ export abstract class RingStream {
   private readonly answered = (): void => { this.answering = false; };
   private sendFailure = 0;      // the error a reported write's send met (see onSent)
   private sending = false;
+  private heldDue = false;      // deliverHeld is pended
+  private writeShut = false;    // shutdown(2) done: a received end of stream hangs the socket up
   protected shutdownPending = false;  // from shutdown() until its callback runs, as libuv's shutdown_req
   protected resetOnClose = false;     // SO_LINGER 0 is set: close(2) sends a reset
   private asyncResource: AsyncResource | null = null;
@@ -165,10 +167,34 @@ export abstract class RingStream {
   readStart(): number {
     if (this.closed) return EBADF;
     this.reading = true;
-    while (this.held.length > 0 && this.reading) this.deliver(this.held.shift()!);
-    if (this.reading && !this.ended && this.recvId === -1) return this.armRecv();
+    // What came while stopped is delivered from the loop, where libuv's next read would find it,
+    // not from within readStart (net.js calls it from read(), resume() and the like).
+    if (this.held.length > 0) this.deliverHeldLater();
+    if (!this.ended && this.recvId === -1) return this.armRecv();
     return 0;
   }
+
+  private deliverHeldLater(): void {
+    if (this.heldDue) return;
+    this.heldDue = true;
+    ring.pending(this.deliverHeld);
+  }
+
+  // An end of stream behind bytes delivered in the same round waits for the next one (see onRecv).
+  private readonly deliverHeld = (): void => {
+    this.heldDue = false;
+    let bytesDelivered = false;
+    while (this.held.length > 0 && this.reading && !this.closed) {
+      const item = this.held[0];
+      if (item === UV_EOF && bytesDelivered && !this.writeShut) {
+        this.deliverHeldLater();
+        return;
+      }
+      this.held.shift();
+      bytesDelivered ||= typeof item !== 'number';
+      this.deliver(item);
+    }
+  };
 
   readStop(): number {
     this.reading = false;
@@ -200,7 +226,11 @@ export abstract class RingStream {
     // their libuv reports EOF for a hang-up seen in the same wake-up as a partial read
     // (uv__stream_io), and keeps the bytes. Seen here as a reset in the batch that carried the
     // bytes. libuv 1.52 (Node 24) reports the reset.
-    if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) res = 0;
+    let hungUp = false;
+    if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) {
+      res = 0;
+      hungUp = true;
+    }
     // The reset a reported write's send met is the reader's, as it is when libuv's write got
     // through first: that send took the socket's pending error, and the receive finds a bare end.
     else if (res === 0 && this.sendFailure === ECONNRESET) res = ECONNRESET;
@@ -220,7 +250,7 @@ export abstract class RingStream {
           chunk = chunk.slice(room);
         }
       }
-      if (this.reading) {
+      if (this.reading && this.held.length === 0) {
         this.batchBytes += chunk.byteLength;
         if (!this.answering) {
           this.answering = true;
@@ -233,8 +263,16 @@ export abstract class RingStream {
     } else if (res === 0 || (res !== ECANCELED && res !== ENOBUFS)) {
       this.ended = true;
       const status = res === 0 ? UV_EOF : res;
-      if (this.reading) this.deliver(status);
-      else this.held.push(status);
+      // An end of stream in the wake-up that brought bytes: libuv's read of those bytes came
+      // up short and stopped, and its next wake-up reads the end -- after what runs in between
+      // (an end()'s shutdown callback and 'finish', say). Unless the socket is hung up both
+      // ways (our side shut down too, or the reset above), which uv__stream_io reports at once.
+      const endWaits = res === 0 && !hungUp && !this.writeShut && this.dataBatch === ring.batchNumber();
+      if (this.reading && this.held.length === 0 && !endWaits) this.deliver(status);
+      else {
+        this.held.push(status);
+        if (this.reading) this.deliverHeldLater();
+      }
     }
     if (last && this.reading && !this.ended && !this.closed) this.armRecv();
   }
@@ -387,6 +425,7 @@ export abstract class RingStream {
       this.queue.shift();
       const shut = (): void => {
         const status = this.fd >= 0 ? ring.sockets!.shutdownSync(this.fd, SHUT_WR) : ECANCELED;
+        this.writeShut = status === 0;
         this.shutdownPending = false;
         head.req.oncomplete(status);
       };
