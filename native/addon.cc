@@ -293,6 +293,12 @@ Napi::Value Pend(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+// deferToPoll(id): id's completion (result 0) comes from the loop's next poll phase.
+Napi::Value DeferToPoll(const Napi::CallbackInfo& info) {
+  RingOf(info)->DeferToPoll(U32(info[0]));
+  return Napi::Value();
+}
+
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
   RingOf(info)->Cancel(U32(info[0]));
   return Napi::Value();
@@ -358,7 +364,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
       {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
-      {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend},
+      {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend}, {"deferToPoll", DeferToPoll},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   RegisterSocketFunctions(env, exports);

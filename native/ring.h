@@ -61,6 +61,9 @@ class Ring {
   // Delivers `id` (result 0) from the loop's next pending phase, where libuv runs a stream's
   // deferred work; it never reaches the kernel.
   void Pend(uint32_t id);
+  // Delivers `id` (result 0) from the loop's next poll phase, with the completions found there:
+  // where libuv's next read of a stream happens. It never reaches the kernel.
+  void DeferToPoll(uint32_t id);
   // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
   int EnsureBufRing();
   const BufRing& bufRing() const { return bufRing_; }

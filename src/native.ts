@@ -64,6 +64,7 @@ export interface Binding {
   sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
   setWeak(id: number, weak: boolean): void;
   pend(id: number): void;
+  deferToPoll(id: number): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
   bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;

@@ -518,6 +518,12 @@ export function pending(callback: () => void): void {
   binding!.pend(op.id);
 }
 
+// Runs `callback` where libuv's next read of a stream would run: in the loop's next poll phase.
+export function nextPoll(callback: () => void): void {
+  const op = listen('poll', callback);
+  binding!.deferToPoll(op.id);
+}
+
 // The views stay referenced by the operation until its completion.
 export function sendmsg(fd: number, views: readonly Uint8Array[], listener: Listener): number {
   const op = listen('write', listener);

@@ -167,8 +167,8 @@ export abstract class RingStream {
   readStart(): number {
     if (this.closed) return EBADF;
     this.reading = true;
-    // What came while stopped is delivered from the loop, where libuv's next read would find it,
-    // not from within readStart (net.js calls it from read(), resume() and the like).
+    // What came while stopped is delivered from the loop's next poll, where libuv's next read
+    // would find it, not from within readStart (net.js calls it from read(), resume() and such).
     if (this.held.length > 0) this.deliverHeldLater();
     if (!this.ended && this.recvId === -1) return this.armRecv();
     return 0;
@@ -177,10 +177,10 @@ export abstract class RingStream {
   private deliverHeldLater(): void {
     if (this.heldDue) return;
     this.heldDue = true;
-    ring.pending(this.deliverHeld);
+    ring.nextPoll(this.deliverHeld);
   }
 
-  // An end of stream behind bytes delivered in the same round waits for the next one (see onRecv).
+  // An end of stream behind bytes delivered in the same poll waits for the next one (see onRecv).
   private readonly deliverHeld = (): void => {
     this.heldDue = false;
     let bytesDelivered = false;
@@ -224,10 +224,12 @@ export abstract class RingStream {
     }
     // A reset that arrives with bytes still unread reads as end of stream under Node 20 and 22:
     // their libuv reports EOF for a hang-up seen in the same wake-up as a partial read
-    // (uv__stream_io), and keeps the bytes. Seen here as a reset in the batch that carried the
-    // bytes. libuv 1.52 (Node 24) reports the reset.
+    // (uv__stream_io), and keeps the bytes -- if the stream is still reading after that read
+    // (net.js stops it when the bytes fill its buffer; the next read then meets the reset).
+    // Seen here as a reset in the batch that carried the bytes. libuv 1.52 (Node 24) reports
+    // the reset.
     let hungUp = false;
-    if (res === ECONNRESET && resetReadsAsEnd && this.dataBatch === ring.batchNumber()) {
+    if (res === ECONNRESET && resetReadsAsEnd && this.reading && this.dataBatch === ring.batchNumber()) {
       res = 0;
       hungUp = true;
     }

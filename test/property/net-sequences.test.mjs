@@ -23,12 +23,11 @@
 //   ECONNRESET against EPIPE, a reset that does or does not overtake the last small segment
 //   Nagle or pacing held back), and the shim must give one of the two;
 // * which of ECONNRESET and EPIPE a failed read or write gets races in the kernel (`kernelRace`).
-// Known differences of the shim, normalised while they last (see `normalise`): its multishot
+// The known difference of the shim, normalised while it lasts (see `normalise`): its multishot
 // receive takes everything the kernel has, where libuv makes one read and stops when net.js
-// pauses. A paused end therefore finds the end of stream with the last bytes in one wake-up where
-// libuv needs two (its own 'end' and 'finish' swap), and the kernel's queue behind a paused
-// reader is emptied (the window reopens, a reset finds fewer bytes waiting): whether a paused
-// end reset by its peer saw the reset or an end of stream.
+// pauses, so the kernel's queue behind a paused reader is emptied (the window reopens, a reset
+// finds fewer bytes waiting): whether a paused end reset by its peer saw the reset or an end of
+// stream.
 import t from 'tap';
 import fc from 'fast-check';
 import crypto from 'node:crypto';
@@ -208,21 +207,6 @@ async function outcome(name, cmds) {
   return { calls, state, end: { c: end(c), s: end(s) }, stuck, resetBy, pausedEver };
 }
 
-// A socket's own 'end' and 'finish' (with end()'s callback) that fall due together may come in
-// either order (a known difference: the ring takes an end of stream in the wake-up that brought
-// the last bytes, libuv's partial read leaves it for the next one), so adjacent ones are put in
-// one order.
-function adjacentEndFinish(events) {
-  const out = [...events];
-  const finishing = (e) => e === 'finish' || e.startsWith('cb:end:');
-  for (let i = 1; i < out.length; i++) {
-    for (let j = i; j > 0 && out[j] === 'end' && finishing(out[j - 1]); j--) [out[j - 1], out[j]] = [out[j], out[j - 1]];
-  }
-  // A paused end that finishes and is destroyed (destroySoon) may not get to its 'end' at all
-  // under libuv, where the ring already saw it: an 'end' right before finishing is left out.
-  return out.filter((e, i) => !(e === 'end' && i + 1 < out.length && finishing(out[i + 1])));
-}
-
 // Which of ECONNRESET and EPIPE a failed read or write gets after the peer's reset races in
 // the kernel, under Node too.
 function kernelRace(event) {
@@ -233,7 +217,7 @@ function kernelRace(event) {
 // by its peer found the reset or an end of stream when it resumed.
 function normalise(o) {
   const out = structuredClone(o);
-  for (const me of ['c', 's']) out.end[me].events = adjacentEndFinish(out.end[me].events).map(kernelRace);
+  for (const me of ['c', 's']) out.end[me].events = out.end[me].events.map(kernelRace);
   const closing = /^(end|finish|close|error:<RESET>)/;
   for (const [me, peer] of [['c', 's'], ['s', 'c']]) {
     if (!o.state[me].paused && !o.pausedEver[me]) continue;
