@@ -485,14 +485,16 @@ int64_t Ring::UndeliveredBytes(uint32_t id) {
 // before the poll, or right after the poll when it was queued from within it (up to 8 rounds).
 // Pended ids are delivered at those two points: from the prepare hook (nothing observable runs
 // between libuv's pending and prepare phases) and after the poll's completions.
-void Ring::DeferToPoll(uint32_t id) {
-  ready_.emplace_back(id, 0);
-  WakeLoop();  // the next poll must find it, not block
+void Ring::Pend(uint32_t id) {
+  pending_.push_back(id);
   UpdateLoopRef();
 }
 
-void Ring::Pend(uint32_t id) {
-  pending_.push_back(id);
+// Queued with the completions that the next Drain hands to JS, as libuv's next read of a stream
+// runs among the poll's events.
+void Ring::DeferToPoll(uint32_t id) {
+  ready_.emplace_back(id, 0);
+  WakeLoop();  // the next poll must find it, not block
   UpdateLoopRef();
 }
 

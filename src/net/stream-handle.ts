@@ -90,7 +90,7 @@ export abstract class RingStream {
   private readonly answered = (): void => { this.answering = false; };
   private sendFailure = 0;      // the error a reported write's send met (see onSent)
   private sending = false;
-  private heldDue = false;      // deliverHeld is pended
+  private heldDue = false;      // deliverHeld waits for the next poll
   private writeShut = false;    // shutdown(2) done: a received end of stream hangs the socket up
   protected shutdownPending = false;  // from shutdown() until its callback runs, as libuv's shutdown_req
   protected resetOnClose = false;     // SO_LINGER 0 is set: close(2) sends a reset
