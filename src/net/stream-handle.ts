@@ -180,7 +180,8 @@ export abstract class RingStream {
     ring.nextPoll(this.deliverHeld);
   }
 
-  // An end of stream behind bytes delivered in the same poll waits for the next one (see onRecv).
+  // What follows bytes delivered in this poll is what libuv's reads of them meet (see onRecv):
+  // an end of stream waits for the next poll, a reset reads as end of stream.
   private readonly deliverHeld = (): void => {
     this.heldDue = false;
     let bytesDelivered = false;
@@ -192,7 +193,7 @@ export abstract class RingStream {
       }
       this.held.shift();
       bytesDelivered ||= typeof item !== 'number';
-      this.deliver(item);
+      this.deliver(item === ECONNRESET && bytesDelivered && resetReadsAsEnd ? UV_EOF : item);
     }
   };
 
