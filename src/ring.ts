@@ -217,6 +217,8 @@ function release(op: Operation): void {
   op.target = null;
   op.next = null;
   op.slot = -1;
+  // The idle pool hands this id out again at once (a receive re-armed in this very batch).
+  op.endsInBatch = 0;
   if (op.ticket !== 0) {
     cancellable.delete(op.ticket);
     op.ticket = 0;

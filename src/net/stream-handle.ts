@@ -192,10 +192,27 @@ export abstract class RingStream {
         return;
       }
       this.held.shift();
-      bytesDelivered ||= typeof item !== 'number';
-      this.deliver(item === ECONNRESET && bytesDelivered && resetReadsAsEnd ? UV_EOF : item);
+      if (typeof item !== 'number') {
+        bytesDelivered = true;
+        this.countRead(item.byteLength);
+      }
+      this.deliver(item === ECONNRESET && this.lastReadPartial() && resetReadsAsEnd ? UV_EOF : item);
     }
   };
+
+  // Bytes delivered in this batch, as libuv's reads of this wake-up would have carried them.
+  private countRead(bytes: number): void {
+    if (this.dataBatch !== ring.batchNumber()) this.batchBytes = 0;
+    this.dataBatch = ring.batchNumber();
+    this.batchBytes += bytes;
+  }
+
+  // Whether libuv's last read of this wake-up came up short -- in the wake-up where it meets
+  // a hang-up, it reports the end of stream without reading again (uv__stream_io). A read that
+  // filled its 64 KiB reads once more, and meets the reset.
+  private lastReadPartial(): boolean {
+    return this.dataBatch === ring.batchNumber() && this.batchBytes % LIBUV_READ_SIZE !== 0;
+  }
 
   readStop(): number {
     this.reading = false;
@@ -230,7 +247,7 @@ export abstract class RingStream {
     // Seen here as a reset in the batch that carried the bytes. libuv 1.52 (Node 24) reports
     // the reset.
     let hungUp = false;
-    if (res === ECONNRESET && resetReadsAsEnd && this.reading && this.dataBatch === ring.batchNumber()) {
+    if (res === ECONNRESET && resetReadsAsEnd && this.reading && this.lastReadPartial()) {
       res = 0;
       hungUp = true;
     }
@@ -238,8 +255,7 @@ export abstract class RingStream {
     // through first: that send took the socket's pending error, and the receive finds a bare end.
     else if (res === 0 && this.sendFailure === ECONNRESET) res = ECONNRESET;
     if (res > 0) {
-      if (this.dataBatch !== ring.batchNumber()) this.batchBytes = 0;
-      this.dataBatch = ring.batchNumber();
+      this.countRead(0);  // this batch carries bytes, delivered now or held
       let chunk = ring.takeReceived(res, flags);
       if (!this.reading && this.userBuffer === null && this.held.length === 0) {
         // libuv reads up to 64 KiB at a time and net.js stops it after the read whose push

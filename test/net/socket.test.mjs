@@ -143,6 +143,38 @@ t.test('bytes then a reset in one wake-up: data and end, as libuv gives', (t) =>
   return log;
 }));
 
+// Found by test/property/net-sequences.test.mjs (seed 2074846316): a reader stopped by its full
+// buffer, whose peer sent more and then reset. Under Node the rest waits in the kernel, and
+// libuv's reads after resume() decide: the last one short (it met the hang-up) gives 'end', a
+// full 64 KiB one reads again and meets the reset. The ring had taken the rest already; the
+// shim reported the reset whatever the size. (Sizes the kernel's receive queue holds whole:
+// past that, the window behind a paused reader differs -- docs/ARCHITECTURE.md.)
+t.test('a paused reader, the last bytes of its peer, then a reset: end or reset as libuv reads meet it', (t) => same(t, 'paused, bytes, reset', async (net) => {
+  const log = [];
+  for (const size of [20000, 65536, 70000, 100 * 1024, 128 * 1024]) {
+    let peer;
+    const server = await listen(net, {}, (socket) => { peer = socket; });
+    const client = net.connect(server.address().port, '127.0.0.1');
+    let received = 0;
+    client.on('data', (d) => { received += d.length; });
+    record(client, ['end', 'error', 'close'], log, `${size}:`, describeEvent);
+    const clientClosed = new Promise((resolve) => client.on('close', resolve));
+    await new Promise((resolve) => client.on('connect', resolve));
+    while (!peer) await new Promise((resolve) => setImmediate(resolve));
+    client.pause();
+    peer.write(Buffer.alloc(size, 0x42));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    log.push(`${size}:paused after ${client.bytesRead}`);
+    peer.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    client.resume();
+    await clientClosed;
+    log.push(`${size}:received ${received}`);
+    await closed(server);
+  }
+  return log;
+}));
+
 // Found by test/property/net-sequences.test.mjs: two small writes then a reset, in one tick.
 // The second waits behind Nagle for the peer's ACK of the first, which (its quick ACKs spent on
 // the big write) the peer sends only when it reads -- after the reset under Node, whose close(2)
