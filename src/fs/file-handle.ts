@@ -14,6 +14,7 @@ import { readFileHandle, statFlags, writeFileHandle, type HasFd } from './whole-
 import { ReadStream, WriteStream } from '../streams/streams';
 
 type AnyHandle = any;
+const O_PATH = 0o10000000;  // Linux; the ring (and so this class) exists on Linux only
 type NodeFileHandleClass = new () => AnyHandle;
 
 let FileHandleClass: (new (fd: number) => AnyHandle) | undefined;
@@ -21,7 +22,9 @@ let loading: Promise<new (fd: number) => AnyHandle> | undefined;
 
 export function fileHandleClass(): (new (fd: number) => AnyHandle) | Promise<new (fd: number) => AnyHandle> {
   if (FileHandleClass) return FileHandleClass;
-  loading ??= nodePromises.open(__filename, 'r').then(async (probe) => {
+  // The root directory, as O_PATH: anyone can open that, whatever credentials the process has
+  // dropped to by now (this module's own file may be readable by root only).
+  loading ??= nodePromises.open('/', O_PATH).then(async (probe) => {
     await probe.close();
     FileHandleClass = defineFileHandle(probe.constructor as NodeFileHandleClass, probe);
     return FileHandleClass;

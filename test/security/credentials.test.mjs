@@ -12,18 +12,21 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const promises = fileURLToPath(new URL('../../dist/cjs/fs/promises.js', import.meta.url));
-const index = fileURLToPath(new URL('../../dist/cjs/index.js', import.meta.url));
+const dist = fileURLToPath(new URL('../../dist/cjs', import.meta.url));
+const promises = path.join(dist, 'fs/promises.js');
+const index = path.join(dist, 'index.js');
+// The addon is loaded while root, from wherever it was built.
+const addon = process.env.URING_SHIM_ADDON || fileURLToPath(new URL('../../build/Release/uring_shim.node', import.meta.url));
 const GROUP = 4242;     // a gid nobody belongs to
 const NOGROUP = 65534;
 
-// Shared by every child: `check(label)` reads the files through the shim and through Node and
-// records both outcomes, every field of an error included.
-const prelude = `
-  const shim = require(${JSON.stringify(promises)});
+// Shared by every child: `check(label)` reads the files through the shim (built in `from`) and
+// through Node and records both outcomes, every field of an error included.
+const preludeFrom = (from) => `
+  const shim = require(${JSON.stringify(path.join(from, 'fs/promises.js'))});
   const node = require('node:fs/promises');
-  const { stats } = require(${JSON.stringify(index)});
-  const { ownerFile, groupFile } = JSON.parse(process.argv.at(-1));
+  const { stats } = require(${JSON.stringify(path.join(from, 'index.js'))});
+  const { ownerFile, groupFile, publicFile } = JSON.parse(process.argv.at(-1));
   const steps = [];
   const view = (e) => ({ ctor: e.constructor.name, name: e.name, code: e.code, errno: e.errno, syscall: e.syscall,
     path: e.path, message: e.message, keys: Object.keys(e), stack0: e.stack.split('\\n')[0] });
@@ -49,6 +52,7 @@ const prelude = `
   }
   function done() { console.log(JSON.stringify({ steps, stats: stats() })); }
 `;
+const prelude = preludeFrom(dist);
 
 const nobody = 65534;
 const variants = {
@@ -117,7 +121,7 @@ const variants = {
 };
 
 // What Node must do at each step, so that no comparison is vacuous.
-const nodeExpects = (label) => (/^(root|egid|groups|initgroups\(nobody, 4242\)|after seteuid\(0\)|handle)/.test(label) ? 'ok' : 'EACCES');
+const nodeExpects = (label) => (/^(root|public|egid|groups|initgroups\(nobody, 4242\)|after seteuid\(0\)|handle)/.test(label) ? 'ok' : 'EACCES');
 
 if (process.platform !== 'linux' || process.getuid() !== 0) {
   t.skip(`needs root to change credentials (uid ${process.getuid?.()})`);
@@ -132,11 +136,30 @@ if (process.platform !== 'linux' || process.getuid() !== 0) {
   fs.writeFileSync(groupFile, 'groupy and more');
   fs.chownSync(groupFile, 0, GROUP);
   fs.chmodSync(groupFile, 0o040);
+  const publicFile = `${dir}/public`;
+  fs.writeFileSync(publicFile, 'public and more');
+  fs.chmodSync(publicFile, 0o644);
 
-  for (const [name, body] of Object.entries(variants)) {
+  // The shim installed where only root may read (an application under /root, say): nothing it
+  // does after the process dropped to nobody may need its own files again.
+  const rootOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-root-only-'));
+  t.teardown(() => fs.rmSync(rootOnly, { recursive: true, force: true }));
+  fs.cpSync(dist, path.join(rootOnly, 'cjs'), { recursive: true });
+  variants['setuid before the first open, the shim installed root-only'] = {
+    from: path.join(rootOnly, 'cjs'),
+    body: `(async () => {
+      process.setuid('nobody');
+      await check('public file, the first opened', publicFile);
+      await check('after setuid(nobody)', ownerFile);
+      done();
+    })()`,
+  };
+
+  for (const [name, variant] of Object.entries(variants)) {
+    const { from, body } = typeof variant === 'string' ? { from: dist, body: variant } : variant;
     t.test(name, async (t) => {
-      const r = spawnSync(process.execPath, ['-e', `${prelude}\n${body}`, JSON.stringify({ ownerFile, groupFile })],
-        { encoding: 'utf8', timeout: 30_000 });
+      const r = spawnSync(process.execPath, ['-e', `${preludeFrom(from)}\n${body}`, JSON.stringify({ ownerFile, groupFile, publicFile })],
+        { encoding: 'utf8', timeout: 30_000, env: { ...process.env, URING_SHIM_ADDON: addon } });
       t.equal(r.status, 0, `child exits cleanly ${r.stderr}`);
       const { steps, stats } = JSON.parse(r.stdout.trim().split('\n').at(-1));
       if (stats) t.equal(stats.backend, 'io_uring', 'the ring served the shim');
