@@ -15,7 +15,7 @@ import * as ring from '../ring';
 import { countDelegated, countRing } from '../counters';
 import { RingTCP } from './tcp-handle';
 import { RingPipe, ringPipeName } from './pipe-handle';
-import { RingStream } from './stream-handle';
+import { RingStream, type StreamConsumer } from './stream-handle';
 
 type Args = unknown[];
 type Connect = (this: net.Socket, ...args: Args) => net.Socket;
@@ -37,7 +37,7 @@ export function ringSockets(): boolean {
     usable = ring.available && ring.receiveBuffers() !== null;
     if (usable) {
       installTlsAdapter();
-      guardParserConsume();
+      installParserConsume();
     }
   }
   return usable;
@@ -249,16 +249,59 @@ export function installOn(socketProto: object, serverProto: object): void {
 
 const kResetInstalled = Symbol.for('uring-shim.net.resetAndDestroy');
 
-// The http parser can read straight from a native stream (`parser.consume(handle)`); http
-// itself only does so for `isStreamBase` handles, but code reaching for the parser directly
-// would abort the process on a ring handle. It keeps reading through 'data' instead.
-function guardParserConsume(): void {
-  const parser = (require('_http_common') as { HTTPParser: { prototype: Record<string | symbol, unknown> } }).HTTPParser.prototype;
+interface HttpParser extends StreamConsumer {
+  execute(chunk: Uint8Array): unknown;
+  resume(): void;
+  [kRingConsumed]?: RingStream;
+  [kCurrentChunk]?: Uint8Array;
+  [index: number]: unknown;
+}
+const kRingConsumed = Symbol('uring-shim.http.ringConsumed');
+const kCurrentChunk = Symbol('uring-shim.http.currentChunk');
+
+// http's server has its parser read the socket's handle straight (`parser.consume(handle)`),
+// where Node's native parser runs each chunk as the stream reads it and then calls back
+// `parser[kOnExecute]`, with no 'data' events and no stream buffering in between; `unconsume`
+// (an upgrade, a 'data' listener added, the parser freed) gives the bytes back to the socket.
+// The ring handle does the same: its chunks go to the parser's consumeChunk. The chunk is the
+// parser's "current buffer" (an upgrade's head bytes) while its callback runs, as in Node.
+// Node's parser runs a whole read at once, and http pauses it (a flood of pipelined requests)
+// only after that: the rest of a read the ring split into chunks runs unpaused too.
+function installParserConsume(): void {
+  const HTTPParser = (require('_http_common') as { HTTPParser: { kOnExecute: number; prototype: Record<string | symbol, unknown> } }).HTTPParser;
+  const parser = HTTPParser.prototype;
   if (Object.prototype.hasOwnProperty.call(parser, installed)) return;
   Object.defineProperty(parser, installed, { value: true });
-  const consume = parser.consume as AnyFn;
-  parser.consume = function (this: unknown, handle: unknown): unknown {
-    return handle instanceof RingStream ? undefined : consume.call(this, handle);
+  const kOnExecute = HTTPParser.kOnExecute | 0;
+  const { consume, unconsume, getCurrentBuffer } = parser as Record<string, AnyFn>;
+  parser.consume = function (this: HttpParser, handle: unknown): unknown {
+    if (!(handle instanceof RingStream)) return consume.call(this, handle);
+    this[kRingConsumed] = handle;
+    handle.consumer = this;
+    return undefined;
+  };
+  parser.unconsume = function (this: HttpParser): unknown {
+    const handle = this[kRingConsumed];
+    if (handle === undefined) return unconsume.call(this);
+    this[kRingConsumed] = undefined;
+    if (handle.consumer === this) handle.consumer = null;
+    return undefined;
+  };
+  parser.getCurrentBuffer = function (this: HttpParser): unknown {
+    const chunk = this[kCurrentChunk];
+    return chunk === undefined ? getCurrentBuffer.call(this) : Buffer.from(chunk);
+  };
+  parser.consumeChunk = function (this: HttpParser, chunk: Uint8Array, restOfRead: boolean): void {
+    if (restOfRead) this.resume();
+    const ret = this.execute(chunk);
+    const onExecute = this[kOnExecute];
+    if (typeof onExecute !== 'function') return;
+    this[kCurrentChunk] = chunk;
+    try {
+      onExecute(ret);
+    } finally {
+      this[kCurrentChunk] = undefined;
+    }
   };
 }
 

@@ -58,9 +58,19 @@ export type NativeHandle = Record<string | symbol, unknown> & {
   open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void; close(callback?: () => void): void;
 };
 
+// What reads a stream in place of `onread` (see consume in ring-net.ts): the http parser.
+// `restOfRead`: bytes libuv's read carried together with those that stopped the stream.
+export interface StreamConsumer {
+  consumeChunk(chunk: Uint8Array, restOfRead: boolean): void;
+}
+
 export abstract class RingStream {
   fd: number;
   reading = false;
+  // http's server makes its parser read a StreamBase handle straight, with no 'data' events in
+  // between (parser.consume); it does that for handles that say they are one.
+  readonly isStreamBase = true;
+  consumer: StreamConsumer | null = null;
   bytesRead = 0;
   bytesWritten = 0;
   writeQueueSize = 0;
@@ -265,7 +275,7 @@ export abstract class RingStream {
         const room = into === 0 ? 0 : Math.min(LIBUV_READ_SIZE - into, res);
         if (room > 0) {
           this.batchBytes += room;
-          this.deliver(chunk.subarray(0, room));
+          this.deliver(chunk.subarray(0, room), true);
           chunk = chunk.slice(room);
         }
       }
@@ -296,13 +306,17 @@ export abstract class RingStream {
     if (last && this.reading && !this.ended && !this.closed) this.armRecv();
   }
 
-  private deliver(item: Uint8Array | number): void {
+  private deliver(item: Uint8Array | number, restOfRead = false): void {
     if (typeof item === 'number') {
       setReadResult(item);
       this.onread(undefined);
       return;
     }
     this.bytesRead += item.byteLength;
+    if (this.consumer !== null) {
+      this.consumer.consumeChunk(item, restOfRead);
+      return;
+    }
     if (this.userBuffer === null) {
       setReadResult(item.byteLength);
       this.onread(item.buffer as ArrayBuffer);

@@ -50,6 +50,53 @@ t.test('http client and server through register, on ring sockets', async (t) => 
   t.ok(b.ring['net.Socket'] >= 1, 'the agent connected on the ring');
 });
 
+// http's server feeds its parser straight from a StreamBase handle (parser.consume): no 'data'
+// events on the socket, a flood of pipelined requests paused after the read that brought them,
+// an upgrade's head bytes from the parser's current buffer, and the socket's own 'data' back
+// once a listener asks for it (unconsume). Ring handles are read the same way.
+const httpConsumed = `
+const http = require('http');
+const net = require('net');
+const log = [];
+const server = http.createServer((req, res) => {
+  log.push(req.method + ' ' + req.url);
+  res.end(req.url === '/big' ? Buffer.alloc(200000, 'y') : 'ok');
+});
+server.on('connection', (socket) => {
+  const emit = socket.emit;
+  socket.emit = function (event, ...args) { if (event === 'data') log.push('socket data event'); return emit.call(this, event, ...args); };
+});
+server.on('upgrade', (req, socket, head) => {
+  log.push('upgrade head ' + JSON.stringify(head.toString()));
+  socket.on('data', (d) => { log.push('after upgrade ' + JSON.stringify(d.toString())); socket.end('bye'); });
+});
+server.listen(0, '127.0.0.1', async () => {
+  const port = server.address().port;
+  const exchange = (payload, later) => new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1', () => { c.write(payload); if (later) setTimeout(() => c.write(later), 50); });
+    let bytes = 0;
+    c.on('data', (d) => { bytes += d.length; });
+    c.on('close', () => { log.push('client got ' + bytes + ' bytes'); resolve(); });
+    setTimeout(() => c.end(), 300);
+  });
+  const get = (url) => 'GET ' + url + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n';
+  await exchange(get('/a') + get('/b') + get('/c'));
+  await exchange(get('/big').repeat(3) + get('/last'));
+  await exchange(get('/first') + 'GET /u HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: foo\\r\\n\\r\\nHEAD', 'MORE');
+  server.close();
+  console.log(JSON.stringify(log));
+});`;
+
+t.test('the http server reads ring sockets through its parser, as it reads native handles', async (t) => {
+  const plain = run(httpConsumed, { shim: false });
+  const shim = run(httpConsumed);
+  t.equal(shim.status, 0, shim.stderr);
+  const expected = JSON.parse(plain.last);
+  t.equal(expected.indexOf('socket data event'), expected.indexOf('upgrade head "HEAD"') + 1, 'under Node the parser reads the handle: the socket\'s first \'data\' is the upgraded one');
+  t.ok(expected.includes('upgrade head "HEAD"') && expected.includes('after upgrade "MORE"'), 'the upgrade took its head bytes');
+  t.strictSame(JSON.parse(shim.last), expected, 'the same under the shim');
+});
+
 // process.noDeprecation is read-only under --no-deprecation: register used to throw at startup.
 t.test('--no-deprecation and --pending-deprecation --throw-deprecation: still on ring sockets, nothing printed', async (t) => {
   for (const flags of [['--no-deprecation'], ['--pending-deprecation', '--throw-deprecation']]) {
