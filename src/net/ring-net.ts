@@ -15,7 +15,8 @@ import * as ring from '../ring';
 import { countDelegated, countRing } from '../counters';
 import { RingTCP } from './tcp-handle';
 import { RingPipe, ringPipeName } from './pipe-handle';
-import { RingStream, type StreamConsumer } from './stream-handle';
+import { RingStream } from './stream-handle';
+import { installParserConsume } from './http-parser';
 
 type Args = unknown[];
 type Connect = (this: net.Socket, ...args: Args) => net.Socket;
@@ -248,62 +249,6 @@ export function installOn(socketProto: object, serverProto: object): void {
 }
 
 const kResetInstalled = Symbol.for('uring-shim.net.resetAndDestroy');
-
-interface HttpParser extends StreamConsumer {
-  execute(chunk: Uint8Array): unknown;
-  resume(): void;
-  [kRingConsumed]?: RingStream;
-  [kCurrentChunk]?: Uint8Array;
-  [index: number]: unknown;
-}
-const kRingConsumed = Symbol('uring-shim.http.ringConsumed');
-const kCurrentChunk = Symbol('uring-shim.http.currentChunk');
-
-// http's server has its parser read the socket's handle straight (`parser.consume(handle)`),
-// where Node's native parser runs each chunk as the stream reads it and then calls back
-// `parser[kOnExecute]`, with no 'data' events and no stream buffering in between; `unconsume`
-// (an upgrade, a 'data' listener added, the parser freed) gives the bytes back to the socket.
-// The ring handle does the same: its chunks go to the parser's consumeChunk. The chunk is the
-// parser's "current buffer" (an upgrade's head bytes) while its callback runs, as in Node.
-// Node's parser runs a whole read at once, and http pauses it (a flood of pipelined requests)
-// only after that: the rest of a read the ring split into chunks runs unpaused too.
-function installParserConsume(): void {
-  const HTTPParser = (require('_http_common') as { HTTPParser: { kOnExecute: number; prototype: Record<string | symbol, unknown> } }).HTTPParser;
-  const parser = HTTPParser.prototype;
-  if (Object.prototype.hasOwnProperty.call(parser, installed)) return;
-  Object.defineProperty(parser, installed, { value: true });
-  const kOnExecute = HTTPParser.kOnExecute | 0;
-  const { consume, unconsume, getCurrentBuffer } = parser as Record<string, AnyFn>;
-  parser.consume = function (this: HttpParser, handle: unknown): unknown {
-    if (!(handle instanceof RingStream)) return consume.call(this, handle);
-    this[kRingConsumed] = handle;
-    handle.consumer = this;
-    return undefined;
-  };
-  parser.unconsume = function (this: HttpParser): unknown {
-    const handle = this[kRingConsumed];
-    if (handle === undefined) return unconsume.call(this);
-    this[kRingConsumed] = undefined;
-    if (handle.consumer === this) handle.consumer = null;
-    return undefined;
-  };
-  parser.getCurrentBuffer = function (this: HttpParser): unknown {
-    const chunk = this[kCurrentChunk];
-    return chunk === undefined ? getCurrentBuffer.call(this) : Buffer.from(chunk);
-  };
-  parser.consumeChunk = function (this: HttpParser, chunk: Uint8Array, restOfRead: boolean): void {
-    if (restOfRead) this.resume();
-    const ret = this.execute(chunk);
-    const onExecute = this[kOnExecute];
-    if (typeof onExecute !== 'function') return;
-    this[kCurrentChunk] = chunk;
-    try {
-      onExecute(ret);
-    } finally {
-      this[kCurrentChunk] = undefined;
-    }
-  };
-}
 
 function installTlsAdapter(): void {
   const tlsModule = require('node:tls') as typeof tls;
