@@ -58,7 +58,7 @@ export type NativeHandle = Record<string | symbol, unknown> & {
   open(fd: number): number; listen(backlog: number): number; readStart(): number; unref(): void; close(callback?: () => void): void;
 };
 
-// What reads a stream in place of `onread` (see consume in ring-net.ts): the http parser.
+// What reads a stream in place of `onread`: the http parser (http-parser.ts).
 // `restOfRead`: bytes libuv's read carried together with those that stopped the stream.
 export interface StreamConsumer {
   consumeChunk(chunk: Uint8Array, restOfRead: boolean): void;
