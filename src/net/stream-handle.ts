@@ -274,13 +274,13 @@ export abstract class RingStream {
         const into = this.batchBytes % LIBUV_READ_SIZE;
         const room = into === 0 ? 0 : Math.min(LIBUV_READ_SIZE - into, res);
         if (room > 0) {
-          this.batchBytes += room;
+          this.countRead(room);
           this.deliver(chunk.subarray(0, room), true);
           chunk = chunk.slice(room);
         }
       }
       if (this.reading && this.held.length === 0) {
-        this.batchBytes += chunk.byteLength;
+        this.countRead(chunk.byteLength);
         if (!this.answering) {
           this.answering = true;
           queueMicrotask(this.answered);

@@ -17,6 +17,15 @@ function run(code, { shim = true, timeout = 60_000, flags = [] } = {}) {
   return { ...result, last: result.stdout.trim().split('\n').pop() };
 }
 
+// `code` under plain node and under the shim: what each printed last, parsed.
+function underNodeAndShim(t, code) {
+  const node = run(code, { shim: false });
+  const shim = run(code);
+  t.equal(node.status, 0, node.stderr);
+  t.equal(shim.status, 0, shim.stderr);
+  return { node: JSON.parse(node.last), shim: JSON.parse(shim.last) };
+}
+
 const httpRoundTrips = `
 const http = require('http');
 const { stats } = require(${JSON.stringify(index)});
@@ -40,11 +49,7 @@ server.listen(0, '127.0.0.1', async () => {
 });`;
 
 t.test('http client and server through register, on ring sockets', async (t) => {
-  const plain = run(httpRoundTrips, { shim: false });
-  const shim = run(httpRoundTrips);
-  t.equal(shim.status, 0, shim.stderr);
-  const a = JSON.parse(plain.last);
-  const b = JSON.parse(shim.last);
+  const { node: a, shim: b } = underNodeAndShim(t, httpRoundTrips);
   t.strictSame(b.results, a.results, 'same responses as plain node');
   t.ok(b.ring['net.Server'] >= 1, 'the http server listened on the ring');
   t.ok(b.ring['net.Socket'] >= 1, 'the agent connected on the ring');
@@ -94,13 +99,10 @@ server.listen(0, '127.0.0.1', async () => {
 });`;
 
 t.test('the http server reads ring sockets through its parser, as it reads native handles', async (t) => {
-  const plain = run(httpConsumed, { shim: false });
-  const shim = run(httpConsumed);
-  t.equal(shim.status, 0, shim.stderr);
-  const expected = JSON.parse(plain.last);
+  const { node: expected, shim } = underNodeAndShim(t, httpConsumed);
   t.equal(expected.indexOf('socket data event'), expected.indexOf('upgrade head "HEAD"') + 1, 'under Node the parser reads the handle: the socket\'s first \'data\' is the upgraded one');
   t.ok(expected.includes('upgrade head "HEAD"') && expected.includes('after upgrade "MORE"'), 'the upgrade took its head bytes');
-  t.strictSame(JSON.parse(shim.last), expected, 'the same under the shim');
+  t.strictSame(shim, expected, 'the same under the shim');
 });
 
 // process.noDeprecation is read-only under --no-deprecation: register used to throw at startup.
