@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 
+#include "args.h"
 #include "ring.h"
 #include "socket.h"
 #include "syscall_fallback.h"
@@ -17,8 +18,6 @@ namespace {
 
 Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
 
-uint32_t U32(const Napi::Value& v) { return v.As<Napi::Number>().Uint32Value(); }
-int32_t I32(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
 
 // Node positions: -1 (or null mapped to -1 by JS) means "the file's current position".
 uint64_t Position(const Napi::Value& v) {
@@ -83,7 +82,7 @@ Napi::Value Openat(const Napi::CallbackInfo& info) {
   AssignPath(op.path, info[1]);
   op.flags = I32(info[2]);
   op.mode = U32(info[3]);
-  op.trackFd = info[4].ToBoolean().Value();
+  op.trackFd = Flag(info[4]);
   ring->Submit(U32(info[0]));
   return Napi::Value();
 }
@@ -246,7 +245,7 @@ Napi::Value Multishot(const Napi::CallbackInfo& info, OpCode code) {
   Op& op = Begin(ring, info, code);
   op.fd = I32(info[1]);
   op.flags = BufRing::kGroup;
-  op.weak = info[2].ToBoolean().Value();
+  op.weak = Flag(info[2]);
   ring->Submit(U32(info[0]));
   return Napi::Number::New(info.Env(), 0);
 }
@@ -261,7 +260,7 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   uint32_t count = 0;
   napi_get_array_length(info.Env(), info[2], &count);
   op.iovecs.resize(count);
-  ViewsToIovecs(info.Env(), info[2], op.iovecs.data(), count);
+  ViewsToIovecs(info.Env(), info[2], count, op.iovecs.data());
   std::memset(&op.msg, 0, sizeof(op.msg));
   op.msg.msg_iov = op.iovecs.data();
   op.msg.msg_iovlen = count;
@@ -270,7 +269,7 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value SetWeak(const Napi::CallbackInfo& info) {
-  RingOf(info)->SetWeak(U32(info[0]), info[1].ToBoolean().Value());
+  RingOf(info)->SetWeak(U32(info[0]), Flag(info[1]));
   return Napi::Value();
 }
 
@@ -296,6 +295,16 @@ Napi::Value Pend(const Napi::CallbackInfo& info) {
 // deferToPoll(id): id's completion (result 0) comes from the loop's next poll phase.
 Napi::Value DeferToPoll(const Napi::CallbackInfo& info) {
   RingOf(info)->DeferToPoll(U32(info[0]));
+  return Napi::Value();
+}
+
+// reportUncaught(error): Node's handling of an uncaught exception, now, from inside the batch's
+// callback scope -- as V8 reports one thrown through no TryCatch at the moment it is thrown.
+// A nextTick that threw out of the task queue JS runs leaves its async context on the stack;
+// the 'uncaughtException' handling clears that stack, which must happen before the scope
+// closes (closing checks the stack). Without a handler the process ends here, as Node's would.
+Napi::Value ReportUncaught(const Napi::CallbackInfo& info) {
+  napi_fatal_exception(info.Env(), info[0]);
   return Napi::Value();
 }
 
@@ -365,6 +374,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
       {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
       {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend}, {"deferToPoll", DeferToPoll},
+      {"reportUncaught", ReportUncaught},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
   RegisterSocketFunctions(env, exports);

@@ -75,7 +75,9 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint32_t id) {
       sqe->buf_group = op.flags;
       break;
     case OpCode::kSendmsg:
-      io_uring_prep_sendmsg(sqe, op.fd, &op.msg, MSG_NOSIGNAL);
+      // One buffer (an answer, most often): SEND skips copying in and checking a msghdr.
+      if (op.msg.msg_iovlen == 1) io_uring_prep_send(sqe, op.fd, op.iovecs[0].iov_base, op.iovecs[0].iov_len, MSG_NOSIGNAL);
+      else io_uring_prep_sendmsg(sqe, op.fd, &op.msg, MSG_NOSIGNAL);
       break;
     case OpCode::kCount:
       break;

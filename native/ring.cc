@@ -114,8 +114,9 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   arena_.Register(&ring_);
   if (arena_.registered()) kernelMemory_.HoldRegion(arena_.size());
 
-  // The slot after the triples is JS's cursor: the index of the next entry to settle.
-  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, (kBatch * 3 + 1) * sizeof(int32_t));
+  // After the triples: JS's cursor (the index of the next entry to settle), and the delivery
+  // epoch (moved on once the task queue has run after a completion's code).
+  Napi::ArrayBuffer completions = Napi::ArrayBuffer::New(env, kCompletionSlots * sizeof(int32_t));
   Napi::ArrayBuffer stats = Napi::ArrayBuffer::New(env, kBatch * kStatsFields * sizeof(double));
   Napi::Object resource = Napi::Object::New(env);
   // A Worker terminated while it loads the shim: JS values can no longer be created (the throw
@@ -433,7 +434,7 @@ void Ring::Drain() {
 // rest of the batch is still delivered. Raw Node-API so that a failure is a status, never a
 // C++ throw: while a Worker is being terminated JS cannot run, and that is not an error.
 bool Ring::DeliverToJs(uint32_t count) {
-  int32_t* cursor = completions_ + kBatch * 3;
+  int32_t* cursor = completions_ + kCursorSlot;
   uint32_t start = 0;
   delivering_ = count;
   while (start < count) {
@@ -455,6 +456,7 @@ bool Ring::DeliverToJs(uint32_t count) {
       else napi_fatal_exception(env_, error);
     }
     napi_close_handle_scope(env_, scope);
+    ++completions_[kEpochSlot];  // the scope has closed: its task queue has run
     if (terminating) {
       delivering_ = 0;
       return false;
@@ -469,7 +471,7 @@ bool Ring::DeliverToJs(uint32_t count) {
 // In the rest of the batch JS is being handed, and in the CQ.
 int64_t Ring::UndeliveredBytes(uint32_t id) {
   int64_t bytes = 0;
-  for (uint32_t i = static_cast<uint32_t>(completions_[kBatch * 3]); i < delivering_; ++i) {
+  for (uint32_t i = static_cast<uint32_t>(completions_[kCursorSlot]); i < delivering_; ++i) {
     if (static_cast<uint32_t>(completions_[3 * i]) == id && completions_[3 * i + 1] > 0) bytes += completions_[3 * i + 1];
   }
   unsigned head;
@@ -585,7 +587,7 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
 
 Napi::Object Ring::Exports(Napi::Env env) {
   Napi::Object out = Napi::Object::New(env);
-  out.Set("completions", Napi::Int32Array::New(env, kBatch * 3 + 1, completionsRef_.Value(), 0));
+  out.Set("completions", Napi::Int32Array::New(env, kCompletionSlots, completionsRef_.Value(), 0));
   out.Set("statsFields", Napi::Float64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));
   out.Set("statsFieldsBigInt",
           Napi::BigInt64Array::New(env, kBatch * kStatsFields, statsRef_.Value(), 0));

@@ -173,6 +173,9 @@ class Ring {
 
   // Shared with JS: [id, res, flags] triples and, for statx completions, Node-layout stats fields.
   static constexpr uint32_t kBatch = 1024;
+  static constexpr uint32_t kCursorSlot = kBatch * 3;
+  static constexpr uint32_t kEpochSlot = kBatch * 3 + 1;
+  static constexpr uint32_t kCompletionSlots = kBatch * 3 + 2;
   int32_t* completions_ = nullptr;
   double* statsFields_ = nullptr;
   Napi::Reference<Napi::ArrayBuffer> completionsRef_;

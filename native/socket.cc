@@ -1,7 +1,9 @@
 #include "socket.h"
 
+#include "args.h"
 #include "ring.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -18,7 +20,6 @@
 
 namespace {
 
-int32_t I32(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
 Napi::Value Result(const Napi::CallbackInfo& info, int rc) {
   return Napi::Number::New(info.Env(), rc < 0 ? -errno : rc);
 }
@@ -49,7 +50,7 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   if (family == 6) {
-    int only = info[4].ToBoolean().Value() ? 1 : 0;
+    int only = Flag(info[4]) ? 1 : 0;
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, sizeof(only));
   }
   return Result(info, bind(fd, reinterpret_cast<sockaddr*>(&addr), len));
@@ -59,15 +60,27 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
   return Result(info, listen(I32(info[0]), I32(info[1])));
 }
 
-// sockname(fd, peer, out): fills out.address/family/port as Node's AddressToJS does.
+// sockname(fd, peer, out): fills out.address/family/port as Node's AddressToJS does. Raw
+// Node-API, statuses unchecked: setting a property fails in a Worker being terminated, where
+// node-addon-api would abort the process (see args.h).
 Napi::Value Sockname(const Napi::CallbackInfo& info) {
   int fd = I32(info[0]);
   sockaddr_storage addr;
   socklen_t len = sizeof(addr);
-  int rc = info[1].ToBoolean().Value() ? getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
-                                       : getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int rc = Flag(info[1]) ? getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len)
+                         : getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   if (rc < 0) return Napi::Number::New(info.Env(), -errno);
-  Napi::Object out = info[2].As<Napi::Object>();
+  napi_env env = info.Env();
+  napi_value out = info[2];
+  auto fill = [&](const char* address, const char* family, uint16_t port) {
+    napi_value value;
+    napi_create_string_utf8(env, address, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, out, "address", value);
+    napi_create_string_utf8(env, family, NAPI_AUTO_LENGTH, &value);
+    napi_set_named_property(env, out, "family", value);
+    napi_create_uint32(env, port, &value);
+    napi_set_named_property(env, out, "port", value);
+  };
   char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   if (addr.ss_family == AF_INET6) {
     auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
@@ -79,28 +92,24 @@ Napi::Value Sockname(const Napi::CallbackInfo& info) {
         snprintf(text + used + 1, sizeof(text) - used - 1, "%u", a6->sin6_scope_id);
       }
     }
-    out.Set("address", text);
-    out.Set("family", "IPv6");
-    out.Set("port", ntohs(a6->sin6_port));
+    fill(text, "IPv6", ntohs(a6->sin6_port));
   } else if (addr.ss_family == AF_INET) {
     auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
     inet_ntop(AF_INET, &a4->sin_addr, text, sizeof(text));
-    out.Set("address", text);
-    out.Set("family", "IPv4");
-    out.Set("port", ntohs(a4->sin_port));
+    fill(text, "IPv4", ntohs(a4->sin_port));
   }
   return Napi::Number::New(info.Env(), 0);
 }
 
 Napi::Value SetNoDelay(const Napi::CallbackInfo& info) {
-  int on = info[1].ToBoolean().Value() ? 1 : 0;
+  int on = Flag(info[1]) ? 1 : 0;
   return Result(info, setsockopt(I32(info[0]), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)));
 }
 
 // setKeepAlive(fd, enable, delaySeconds): the probe settings libuv uses.
 Napi::Value SetKeepAlive(const Napi::CallbackInfo& info) {
   int fd = I32(info[0]);
-  int on = info[1].ToBoolean().Value() ? 1 : 0;
+  int on = Flag(info[1]) ? 1 : 0;
   if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) < 0) return Result(info, -1);
   if (!on) return Napi::Number::New(info.Env(), 0);
   int idle = I32(info[2]);
@@ -133,7 +142,10 @@ Napi::Value UnreadBytes(const Napi::CallbackInfo& info) {
 // errno: libuv's try-write, which lets a write that fits complete synchronously.
 Napi::Value TrySend(const Napi::CallbackInfo& info) {
   iovec iov[IOV_MAX];
-  uint32_t count = ViewsToIovecs(info.Env(), info[1], iov, IOV_MAX);
+  uint32_t count = 0;
+  napi_get_array_length(info.Env(), info[1], &count);
+  count = std::min<uint32_t>(count, IOV_MAX);
+  ViewsToIovecs(info.Env(), info[1], count, iov);
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = count;
@@ -162,7 +174,7 @@ Napi::Value CloseSync(const Napi::CallbackInfo& info) {
   int fd = I32(info[0]);
   ring->SubmitNow();
   ring->UntrackSocket(fd);
-  if (info[1].ToBoolean().Value()) {
+  if (Flag(info[1])) {
     sockaddr unspec{};
     unspec.sa_family = AF_UNSPEC;
     connect(fd, &unspec, sizeof(unspec));
@@ -218,11 +230,8 @@ bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_stora
   return inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1;
 }
 
-// One Node-API call per view: the typed array's info carries its data pointer, offset applied.
-uint32_t ViewsToIovecs(napi_env env, napi_value views, iovec* out, uint32_t max) {
-  uint32_t count = 0;
-  napi_get_array_length(env, views, &count);
-  if (count > max) count = max;
+// Two Node-API calls per view: the typed array's info carries its data pointer, offset applied.
+void ViewsToIovecs(napi_env env, napi_value views, uint32_t count, iovec* out) {
   for (uint32_t i = 0; i < count; ++i) {
     napi_value view;
     size_t length = 0;
@@ -232,7 +241,6 @@ uint32_t ViewsToIovecs(napi_env env, napi_value views, iovec* out, uint32_t max)
     out[i].iov_base = data;
     out[i].iov_len = length;
   }
-  return count;
 }
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {

@@ -12,8 +12,7 @@ constexpr int kUnixFamily = 0;
 // address of that family (a Unix path must fit sun_path with its terminating NUL).
 bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
 
-// Points `out` at the bytes of the first `max` Uint8Arrays in `views` (a JS array); returns
-// how many it filled.
-uint32_t ViewsToIovecs(napi_env env, napi_value views, iovec* out, uint32_t max);
+// Points `out` at the bytes of the first `count` Uint8Arrays in `views` (a JS array).
+void ViewsToIovecs(napi_env env, napi_value views, uint32_t count, iovec* out);
 
 void RegisterSocketFunctions(Napi::Env env, Napi::Object exports);

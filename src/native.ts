@@ -65,6 +65,7 @@ export interface Binding {
   setWeak(id: number, weak: boolean): void;
   pend(id: number): void;
   deferToPoll(id: number): void;
+  reportUncaught(error: unknown): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
   bind(fd: number, family: number, host: string, port: number, ipv6Only: boolean): number;

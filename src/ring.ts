@@ -85,17 +85,23 @@ export function observeCallbackStats(observer: StatsObserver): void {
 const operations: Operation[] = [];
 const idle: Operation[] = [];
 
-// Settles completions [start, count) of the shared batch. The cursor (the slot after the
-// triples) always says where to go on, even when a socket handler throws (the addon reports it
-// as Node reports any callback's exception, then calls again from the cursor). An fs callback
-// that throws is rethrown on its own from the tick queue, which Node runs right after this
-// call, so it still reaches 'uncaughtException' (or ends the process) as a throw from Node's
-// own fs callback would, and the batch goes on.
 // Counts the batches of completions delivered: completions seen in one batch were found in one
 // wake-up, as libuv's events of one poll.
 let batches = 0;
 export function batchNumber(): number {
   return batches;
+}
+
+// The two slots after the triples: the cursor (the index of the next entry to settle), and the
+// delivery epoch, which moves on each time the task queue has run after a completion's code --
+// here, or in the addon when a callback scope closes.
+const CURSOR_FROM_END = 2;
+const EPOCH_FROM_END = 1;
+
+// Identifies the completion being delivered, together with the ticks and microtasks it queues:
+// what a socket writes in that span answers the bytes it was just handed (stream-handle.ts).
+export function deliveryEpoch(): number {
+  return info!.completions[info!.completions.length - EPOCH_FROM_END];
 }
 
 // Whether the batch being delivered carries the last completion of socket op `id` -- for a
@@ -105,6 +111,32 @@ export function endsThisBatch(id: number): boolean {
   return operations[id].endsInBatch === batches;
 }
 
+// Node runs its task queue (nextTicks, then microtasks) as a callback's outermost scope closes,
+// through `process._tickCallback`. The batch runs it from JS where Node would close a scope but
+// the batch is still inside its own (after a socket completion; at a parser callback): cheaper
+// than a fresh scope per completion. Under --pending-deprecation that property is a deprecated
+// wrapper that warns, and the batch then lets its scope close instead (taskQueueRunnable).
+const tickCallback = (process as unknown as { _tickCallback?: () => void })._tickCallback;
+const nodeTaskQueue = typeof tickCallback === 'function' && tickCallback.name === 'runNextTicks' ? tickCallback : null;
+export const taskQueueRunnable = nodeTaskQueue !== null;
+
+// A tick that throws is reported the moment it throws, as Node reports one thrown where no
+// TryCatch is; its handling also clears the async context the tick left on the stack, which
+// would otherwise fail the check made as the batch's scope closes. Ticks after it stay queued.
+export function runTaskQueue(): void {
+  try {
+    nodeTaskQueue!();
+  } catch (error) {
+    binding!.reportUncaught(error);
+  }
+}
+
+// Settles completions [start, count) of the shared batch. The cursor always says where to go
+// on, even when a socket handler throws (the addon reports it as Node reports any callback's
+// exception, then calls again from the cursor). An fs callback that throws is rethrown on its
+// own from the tick queue, which Node runs right after this call, so it still reaches
+// 'uncaughtException' (or ends the process) as a throw from Node's own fs callback would, and
+// the batch goes on.
 function onCompletions(count: number, start: number): void {
   const completions = info!.completions;
   if (start === 0) {
@@ -116,7 +148,7 @@ function onCompletions(count: number, start: number): void {
       if (op.finish === Finish.Callback && !(completions[3 * i + 2] & CQE_F_MORE)) op.endsInBatch = batches;
     }
   }
-  const cursor = completions.length - 1;
+  const cursor = completions.length - CURSOR_FROM_END;
   for (let i = start; i < count; i++) {
     completions[cursor] = i + 1;
     const op = operations[completions[3 * i]];
@@ -127,9 +159,15 @@ function onCompletions(count: number, start: number): void {
       if (!(flags & CQE_F_MORE)) release(op);
       // Node runs the tick queue and microtasks after every libuv callback: a socket event's
       // consequences (a 'finish' that destroys, a nextTick'd 'end') land before the next
-      // socket completion is seen. Returning hands the rest back to the addon, which calls
-      // again from a fresh callback scope (ticks run in between).
-      if (listener(res, flags) !== true && i + 1 < count) return;
+      // socket completion is seen. Where the queue cannot be run from here, returning hands the
+      // rest back to the addon, which calls again from a fresh callback scope.
+      if (listener(res, flags) === true) continue;
+      if (taskQueueRunnable) {
+        runTaskQueue();
+        completions[completions.length - EPOCH_FROM_END]++;
+      } else if (i + 1 < count) {
+        return;
+      }
       continue;
     }
     try {

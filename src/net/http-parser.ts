@@ -3,6 +3,7 @@
 // calls back `parser[kOnExecute]`, with no 'data' event, Buffer or Readable buffering in
 // between; `unconsume` (an upgrade, a 'data' listener added, the parser freed) gives the bytes
 // back to the socket. A ring handle is read the same way: its chunks go to `consumeChunk`.
+import { runTaskQueue, taskQueueRunnable } from '../ring';
 import { RingStream, type StreamConsumer } from './stream-handle';
 
 type AnyFn = (this: unknown, ...args: unknown[]) => unknown;
@@ -32,18 +33,14 @@ const kRunsTaskQueue = Symbol('uring-shim.http.runsTaskQueue');
 // MakeCallback (a body chunk, headers flushed early, kOnExecute) are outermost: the task queue
 // (nextTicks, then microtasks) runs after each, before the parser goes on -- a request's
 // resume() has read by the time its 'data' comes. A ring chunk reaches the parser inside a
-// completion's callback scope, so the queue is run here at those points, with the function
-// Node's scope runs (process._tickCallback). Under --pending-deprecation that is a deprecated
-// wrapper, and the queue then runs once after the chunk, as before.
-const tickCallback = (process as unknown as { _tickCallback?: () => void })._tickCallback;
-const runTaskQueue = typeof tickCallback === 'function' && tickCallback.name === 'runNextTicks' ? tickCallback : null;
-
+// completion's callback scope, so the queue is run here at those points (without
+// a runnable queue, once after the chunk, as the completion's scope closes).
 function runTaskQueueAfter(parser: HttpParser, index: number): void {
   const callback = parser[index] as (AnyFn & { [kRunsTaskQueue]?: true }) | undefined;
   if (typeof callback !== 'function' || callback[kRunsTaskQueue]) return;
   const wrapped = function (this: HttpParser, ...args: unknown[]): unknown {
     const result = callback.apply(this, args);
-    if (this[kExecuting]) runTaskQueue!();
+    if (this[kExecuting]) runTaskQueue();
     return result;
   };
   (wrapped as typeof callback)[kRunsTaskQueue] = true;
@@ -60,7 +57,7 @@ export function installParserConsume(): void {
   const { consume, unconsume, getCurrentBuffer, execute } = parser as Record<string, AnyFn>;
   parser.consume = function (this: HttpParser, handle: unknown): unknown {
     if (!(handle instanceof RingStream)) return consume.call(this, handle);
-    if (runTaskQueue !== null) {
+    if (taskQueueRunnable) {
       runTaskQueueAfter(this, kOnHeaders);
       runTaskQueueAfter(this, kOnBody);
     }
@@ -99,6 +96,6 @@ export function installParserConsume(): void {
     } finally {
       this[kCurrentChunk] = undefined;
     }
-    runTaskQueue?.();
+    if (taskQueueRunnable) runTaskQueue();
   };
 }

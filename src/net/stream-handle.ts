@@ -21,6 +21,7 @@ const LIBUV_READ_SIZE = 64 * 1024;  // what Node's allocator gives each libuv re
 const STRING_TRY_WRITE_MAX = 16 * 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
+const SHUT_RDWR = 2;
 export const UNIX = 0;  // the family of a Unix domain socket (pipe-handle.ts)
 const LENT: readonly boolean[] = [];          // every view is the caller's
 const OWNED: readonly boolean[] = [true];     // one view the shim made
@@ -94,10 +95,9 @@ export abstract class RingStream {
   private userBuffer: Uint8Array | null = null;
   private queue: Pending[] = [];
   private reportedBytes = 0;    // bytes of queued writes already reported done
-  // From a delivery of received bytes until the microtasks after it: what is written then
+  // The delivery of received bytes (and the task queue after it) in which what is written
   // answers the peer's bytes (echo, an http response) -- see mayReport.
-  private answering = false;
-  private readonly answered = (): void => { this.answering = false; };
+  private answerEpoch = -1;
   private sendFailure = 0;      // the error a reported write's send met (see onSent)
   private sending = false;
   private heldDue = false;      // deliverHeld waits for the next poll
@@ -281,10 +281,7 @@ export abstract class RingStream {
       }
       if (this.reading && this.held.length === 0) {
         this.countRead(chunk.byteLength);
-        if (!this.answering) {
-          this.answering = true;
-          queueMicrotask(this.answered);
-        }
+        this.answerEpoch = ring.deliveryEpoch();
         this.deliver(chunk);
       } else if (chunk.byteLength > 0) {
         this.held.push(chunk);
@@ -436,7 +433,7 @@ export abstract class RingStream {
   // a socket that met none, behind nothing but reported writes, within REPORTED_MAX, and with
   // at most REPORTED_COPY_MAX lent bytes to copy.
   private mayReport(bytes: number, views: readonly Uint8Array[], owned: readonly boolean[]): boolean {
-    if (!this.answering || this.recvId === -1 || ring.endsThisBatch(this.recvId)) return false;
+    if (this.answerEpoch !== ring.deliveryEpoch() || this.recvId === -1 || ring.endsThisBatch(this.recvId)) return false;
     if (bytes === 0 || this.fd < 0 || this.ended || this.sendFailure !== 0) return false;
     if (this.reportedBytes + bytes > REPORTED_MAX) return false;
     if (this.queue.length > 0 && !this.queue[this.queue.length - 1].reported) return false;
@@ -571,6 +568,15 @@ export abstract class RingStream {
       // (Not asked again after reset(): the check locks the socket, and a lock's release sends
       // what TCP deferred -- bytes libuv's close would have dropped with the reset.)
       else if (this.family !== UNIX && !reset && this.tookUnread()) reset = ring.sockets!.setLinger0(this.fd) === 0;
+      // close(2) releases a TCP socket, and sends its FIN, only once the ring's ops on it let
+      // go -- in deferred work a later enter runs, after bytes this process sends meanwhile on
+      // other sockets. shutdown(2) sends the FIN now, where libuv's close sends it (behind the
+      // sends already queued, which are submitted first), and leaves the socket as a closed one
+      // behaves: bytes that still arrive get a reset.
+      else if (this.family !== UNIX && !reset && (this.recvId !== -1 || this.sendId !== -1)) {
+        ring.sockets!.submitNow();
+        ring.sockets!.shutdownSync(this.fd, SHUT_RDWR);
+      }
       ring.sockets!.closeSync(this.fd, reset);
       this.fd = -1;
     }

@@ -59,10 +59,10 @@ export class RingTCP extends RingStream {
   }
 
   setNoDelay(enable: boolean): number {
-    return this.fd < 0 ? 0 : ring.sockets!.setNoDelay(this.fd, enable);
+    return this.fd < 0 ? 0 : ring.sockets!.setNoDelay(this.fd, !!enable);
   }
 
   setKeepAlive(enable: boolean, delaySeconds: number): number {
-    return this.fd < 0 ? 0 : ring.sockets!.setKeepAlive(this.fd, enable, delaySeconds | 0);
+    return this.fd < 0 ? 0 : ring.sockets!.setKeepAlive(this.fd, !!enable, delaySeconds | 0);
   }
 }

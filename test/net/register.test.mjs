@@ -105,6 +105,44 @@ t.test('the http server reads ring sockets through its parser, as it reads nativ
   t.strictSame(shim, expected, 'the same under the shim');
 });
 
+// A nextTick that throws after a socket event is reported where Node reports it, and the
+// sockets go on; with async hooks (an 'after' hook) too. The shim runs the task queue from
+// within its batch: a throwing tick there once left its async context on the stack, and the
+// process died on the check as the batch's scope closed ("async hook stack has become
+// corrupted").
+const throwingTick = (hooks) => `
+const net = require('net');
+const log = [];
+if (${hooks}) require('async_hooks').createHook({ after() {} }).enable();
+process.on('uncaughtException', (e) => log.push('caught ' + e.message));
+const server = net.createServer((s) => s.on('data', (d) => {
+  log.push('server data ' + d);
+  process.nextTick(() => { throw new Error('tick ' + d); });
+  process.nextTick(() => log.push('next tick ' + d));
+  s.write(d);
+}));
+server.listen(0, '127.0.0.1', () => {
+  const c = net.connect(server.address().port, '127.0.0.1');
+  let n = 0;
+  c.on('data', (d) => { log.push('client data ' + d); if (++n < 3) c.write('m' + n); else { c.end(); server.close(); } });
+  c.write('m0');
+});
+process.on('exit', () => console.log(JSON.stringify(log)));`;
+
+t.test('a nextTick that throws after a socket event: caught where Node catches it, the sockets go on', async (t) => {
+  for (const hooks of [false, true]) {
+    const { node: expected, shim } = underNodeAndShim(t, throwingTick(hooks));
+    t.ok(expected.includes('caught tick m2') && expected.includes('client data m2'), `under Node (async hooks: ${hooks}) every tick threw and every echo came back`);
+    t.strictSame(shim, expected, `the same under the shim (async hooks: ${hooks})`);
+  }
+  const unhandled = throwingTick(false).replace("process.on('uncaughtException'", "process.on('no-such-event'");
+  const node = run(unhandled, { shim: false });
+  const shim = run(unhandled);
+  t.equal(node.status, 1, 'without a handler Node ends the process');
+  t.equal(shim.status, node.status, 'so does the shim');
+  t.match(shim.stderr, /Error: tick m0/, "with Node's report of the error");
+});
+
 // process.noDeprecation is read-only under --no-deprecation: register used to throw at startup.
 t.test('--no-deprecation and --pending-deprecation --throw-deprecation: still on ring sockets, nothing printed', async (t) => {
   for (const flags of [['--no-deprecation'], ['--pending-deprecation', '--throw-deprecation']]) {

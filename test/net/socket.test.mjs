@@ -202,6 +202,30 @@ t.test('small writes then a reset: a Nagle-held write dies with the socket, as u
   return { log, received };
 }));
 
+// close(2) sends a ring socket's FIN only once the ring's ops on it let go, in deferred work run
+// after what the process sends meanwhile: the peer saw bytes sent after the close before the
+// end (an aborted http client's end reached its proxy after the response, so the proxy
+// finished it -- test-http-writable-true-after-close).
+t.test('a destroyed socket\'s FIN leaves at once: its peer\'s end comes before bytes sent after it', (t) => same(t, 'fin at close', async (net) => {
+  const log = [];
+  const peers = [];
+  const server = await listen(net, {}, (socket) => { peers.push(socket); });
+  const a = net.connect(server.address().port, '127.0.0.1');
+  const b = net.connect(server.address().port, '127.0.0.1');
+  await Promise.all([a, b].map((socket) => new Promise((resolve) => socket.on('connect', resolve))));
+  for (let i = 0; i < 1000 && peers.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  const aPeer = peers.find((peer) => peer.remotePort === a.localPort);
+  const bPeer = peers.find((peer) => peer !== aPeer);
+  aPeer.on('end', () => log.push('a\'s peer: end')).resume();
+  b.on('data', (d) => log.push(`b: data ${d}`));
+  a.destroy();
+  bPeer.write('after');
+  for (let i = 0; i < 1000 && log.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  for (const socket of [aPeer, b, bPeer]) socket.destroy();
+  await closed(server);
+  return log;
+}));
+
 // Found by test/property/net-sequences.test.mjs: a short string write that fails at once (EPIPE)
 // is not counted in bytesWritten under Node; a Buffer or writev write is.
 t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed writes counted', async (net) => {
