@@ -18,7 +18,6 @@ namespace {
 
 Ring* RingOf(const Napi::CallbackInfo& info) { return info.Env().GetInstanceData<Ring>(); }
 
-
 // Node positions: -1 (or null mapped to -1 by JS) means "the file's current position".
 uint64_t Position(const Napi::Value& v) {
   double d = v.As<Napi::Number>().DoubleValue();
