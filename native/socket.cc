@@ -160,15 +160,20 @@ Napi::Value ShutdownSync(const Napi::CallbackInfo& info) {
   return Result(info, shutdown(I32(info[0]), I32(info[1])));
 }
 
-// closeSync(fd, reset): as uv_close closes. Queued SQEs naming this descriptor (and the cancels
-// of its ops) reach the kernel first, while the number still means this socket.
-// `reset` (SO_LINGER 0 is set): the reset leaves now, as from libuv's close(2). Here close(2)
-// only drops the descriptor: the ring's ops still hold the socket until their cancels complete,
-// in deferred work that a later GETEVENTS enter runs after the receives queued before them. A
-// peer socket of this process then reads and ACKs what it was sent, and a segment Nagle held for
-// that ACK reaches it before the reset, where under Node it dies with the socket (test/net
-// socket.test.mjs). connect(AF_UNSPEC) is the disconnect a linger-0 close makes
-// (tcp_disconnect), made now; the close that follows then sends nothing more.
+// closeSync(fd, reset, held): as uv_close closes. Queued SQEs naming this descriptor (the sends
+// of writes already reported done, the cancels of its ops) reach the kernel first, while the
+// number still means this socket. Here close(2) only drops the descriptor when ring ops still
+// hold the socket (`held`): it is released -- and sends its reset or FIN -- once their cancels
+// complete, in deferred work that a later GETEVENTS enter runs after the receives queued before
+// them, and after bytes this process sends meanwhile on other sockets. So what libuv's close(2)
+// sends is sent now:
+// - `reset` (SO_LINGER 0 is set): connect(AF_UNSPEC), the disconnect a linger-0 close makes
+//   (tcp_disconnect); the close that follows sends nothing more. (Else a peer socket of this
+//   process reads and ACKs first, and a segment Nagle held for that ACK gets through before the
+//   reset, where under Node it dies with the socket: test/net socket.test.mjs.)
+// - otherwise, a held TCP socket: shutdown(SHUT_RDWR), the FIN, leaving the socket as a closed
+//   one behaves -- bytes that still arrive get a reset. (Else an aborted http client's end
+//   reached its proxy after the response it was proxying: test-http-writable-true-after-close.)
 Napi::Value CloseSync(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
   int fd = I32(info[0]);
@@ -178,6 +183,8 @@ Napi::Value CloseSync(const Napi::CallbackInfo& info) {
     sockaddr unspec{};
     unspec.sa_family = AF_UNSPEC;
     connect(fd, &unspec, sizeof(unspec));
+  } else if (Flag(info[2])) {
+    shutdown(fd, SHUT_RDWR);
   }
   return Result(info, close(fd));
 }

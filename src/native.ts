@@ -75,7 +75,7 @@ export interface Binding {
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
   unreadBytes(fd: number, recvId: number): number;
-  closeSync(fd: number, reset?: boolean): number;
+  closeSync(fd: number, reset?: boolean, heldTcp?: boolean): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;
   trySend(fd: number, views: readonly Uint8Array[]): number;

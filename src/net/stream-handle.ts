@@ -21,7 +21,6 @@ const LIBUV_READ_SIZE = 64 * 1024;  // what Node's allocator gives each libuv re
 const STRING_TRY_WRITE_MAX = 16 * 1024;
 const SHUT_RD = 0;
 const SHUT_WR = 1;
-const SHUT_RDWR = 2;
 export const UNIX = 0;  // the family of a Unix domain socket (pipe-handle.ts)
 const LENT: readonly boolean[] = [];          // every view is the caller's
 const OWNED: readonly boolean[] = [true];     // one view the shim made
@@ -568,16 +567,9 @@ export abstract class RingStream {
       // (Not asked again after reset(): the check locks the socket, and a lock's release sends
       // what TCP deferred -- bytes libuv's close would have dropped with the reset.)
       else if (this.family !== UNIX && !reset && this.tookUnread()) reset = ring.sockets!.setLinger0(this.fd) === 0;
-      // close(2) releases a TCP socket, and sends its FIN, only once the ring's ops on it let
-      // go -- in deferred work a later enter runs, after bytes this process sends meanwhile on
-      // other sockets. shutdown(2) sends the FIN now, where libuv's close sends it (behind the
-      // sends already queued, which are submitted first), and leaves the socket as a closed one
-      // behaves: bytes that still arrive get a reset.
-      else if (this.family !== UNIX && !reset && (this.recvId !== -1 || this.sendId !== -1)) {
-        ring.sockets!.submitNow();
-        ring.sockets!.shutdownSync(this.fd, SHUT_RDWR);
-      }
-      ring.sockets!.closeSync(this.fd, reset);
+      // Held by ring ops, the socket outlives close(2): closeSync sends its reset or FIN now.
+      const heldTcp = this.family !== UNIX && (this.recvId !== -1 || this.sendId !== -1);
+      ring.sockets!.closeSync(this.fd, reset, heldTcp);
       this.fd = -1;
     }
     this.closeWhenIdle();
