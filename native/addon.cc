@@ -297,6 +297,12 @@ Napi::Value DeferToPoll(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+// atClosing(id): id's completion (result 0) comes from this loop turn's closing phase.
+Napi::Value AtClosing(const Napi::CallbackInfo& info) {
+  RingOf(info)->AtClosing(U32(info[0]));
+  return Napi::Value();
+}
+
 // reportUncaught(error): Node's handling of an uncaught exception, now, from inside the batch's
 // callback scope -- as V8 reports one thrown through no TryCatch at the moment it is thrown.
 // A nextTick that threw out of the task queue JS runs leaves its async context on the stack;
@@ -373,6 +379,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
       {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
       {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend}, {"deferToPoll", DeferToPoll},
+      {"atClosing", AtClosing},
       {"reportUncaught", ReportUncaught},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));

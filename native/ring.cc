@@ -500,6 +500,28 @@ void Ring::DeferToPoll(uint32_t id) {
   UpdateLoopRef();
 }
 
+void Ring::AtClosing(uint32_t id) {
+  auto* call = new ClosingCall{{}, this, id};
+  uv_idle_init(loop_, &call->handle);
+  call->handle.data = call;
+  uv_close(reinterpret_cast<uv_handle_t*>(&call->handle), OnClosingCall);
+  ++closingCalls_;
+}
+
+void Ring::OnClosingCall(uv_handle_t* handle) {
+  std::unique_ptr<ClosingCall> call(static_cast<ClosingCall*>(handle->data));
+  Ring* self = call->ring;
+  --self->closingCalls_;
+  if (self->tornDown_) {
+    self->DeleteWhenIdle();
+    return;
+  }
+  self->completions_[0] = static_cast<int32_t>(call->id);
+  self->completions_[1] = 0;
+  self->completions_[2] = 0;
+  self->DeliverToJs(1);
+}
+
 // One round takes the queue as it stands, as uv__run_pending does: what its callbacks pend
 // waits for the next round.
 void Ring::RunPending() {
@@ -699,7 +721,7 @@ void Ring::OnHandleClosed(uv_handle_t* handle) {
 // The ring goes once its handles are closed and every threadpool job's after-work callback has
 // run (the environment keeps its loop turning until this cleanup hook is removed).
 void Ring::DeleteWhenIdle() {
-  if (handlesOpen_ > 0 || poolJobs_ > 0) return;
+  if (handlesOpen_ > 0 || poolJobs_ > 0 || closingCalls_ > 0) return;
   close(eventFd_);
   if (cleanupHook_ != nullptr) napi_remove_async_cleanup_hook(cleanupHook_);
   delete this;

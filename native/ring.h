@@ -64,6 +64,9 @@ class Ring {
   // Delivers `id` (result 0) from the loop's next poll phase, with the completions found there:
   // where libuv's next read of a stream happens. It never reaches the kernel.
   void DeferToPoll(uint32_t id);
+  // Delivers `id` (result 0) from this loop turn's closing phase, where libuv runs a closed
+  // handle's callback; it never reaches the kernel.
+  void AtClosing(uint32_t id);
   // The provided-buffer ring for receives, set up on first use; 0 or a negative errno.
   int EnsureBufRing();
   const BufRing& bufRing() const { return bufRing_; }
@@ -123,6 +126,15 @@ class Ring {
   static void OnPoolWork(uv_work_t* req);
   static void OnPoolDone(uv_work_t* req, int status);
   void PrepareRefusal(io_uring_sqe* sqe, uint32_t id);
+
+  // A handle closed only to be called back from the loop's closing phase (AtClosing).
+  struct ClosingCall {
+    uv_idle_t handle;
+    Ring* ring;
+    uint32_t id;
+  };
+  static void OnClosingCall(uv_handle_t* handle);
+  uint32_t closingCalls_ = 0;  // their callbacks not yet run: the ring outlives them
 
   napi_env env_ = nullptr;
   io_uring ring_{};

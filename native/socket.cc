@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -138,6 +139,14 @@ Napi::Value UnreadBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(n + RingOf(info)->UndeliveredBytes(static_cast<uint32_t>(I32(info[1])))));
 }
 
+// hungUp(fd) -> whether the socket is shut down both ways (or reset) now: the POLLHUP with
+// which libuv's wake-up reports a stream's end of stream after a short read.
+Napi::Value HungUp(const Napi::CallbackInfo& info) {
+  pollfd entry{I32(info[0]), POLLIN, 0};
+  bool hungUp = poll(&entry, 1, 0) == 1 && (entry.revents & POLLHUP);
+  return Napi::Boolean::New(info.Env(), hungUp);
+}
+
 // trySend(fd, views[]) -> bytes sent now (0 when the socket buffer is full) or a negative
 // errno: libuv's try-write, which lets a write that fits complete synchronously.
 Napi::Value TrySend(const Napi::CallbackInfo& info) {
@@ -257,6 +266,7 @@ void RegisterSocketFunctions(Napi::Env env, Napi::Object exports) {
       {"closeSync", CloseSync},   {"setLinger0", SetLinger0},
       {"shutdownSync", ShutdownSync}, {"release", Release},
       {"trySend", TrySend},       {"unreadBytes", UnreadBytes}, {"submitNow", SubmitNow},
+      {"hungUp", HungUp},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

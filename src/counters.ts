@@ -9,3 +9,9 @@ export function countRing(api: string): void {
 export function countDelegated(api: string): void {
   delegatedCalls[api] = (delegatedCalls[api] ?? 0) + 1;
 }
+
+// A call first counted on the ring that Node's own code then took over.
+export function countHandedBack(api: string): void {
+  ringCalls[api] -= 1;
+  countDelegated(api);
+}

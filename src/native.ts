@@ -65,6 +65,7 @@ export interface Binding {
   setWeak(id: number, weak: boolean): void;
   pend(id: number): void;
   deferToPoll(id: number): void;
+  atClosing(id: number): void;
   reportUncaught(error: unknown): void;
   recvBuffers(): { memory: Buffer; bufSize: number } | number;
   socket(family: number): number;
@@ -75,6 +76,7 @@ export interface Binding {
   setKeepAlive(fd: number, enable: boolean, delaySeconds: number): number;
   setLinger0(fd: number): number;
   unreadBytes(fd: number, recvId: number): number;
+  hungUp(fd: number): boolean;
   closeSync(fd: number, reset?: boolean, heldTcp?: boolean): number;
   shutdownSync(fd: number, how: number): number;
   release(fd: number): void;

@@ -558,6 +558,13 @@ export function pending(callback: () => void): void {
   binding!.pend(op.id);
 }
 
+// Runs `callback` in this loop turn's closing phase, where libuv runs a closed handle's
+// callback (its next turn's, when called from within that phase).
+export function atClosing(callback: () => void): void {
+  const op = listen('close', callback);
+  binding!.atClosing(op.id);
+}
+
 // Runs `callback` where libuv's next read of a stream would run: in the loop's next poll phase.
 export function nextPoll(callback: () => void): void {
   const op = listen('poll', callback);

@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import * as ring from '../ring';
-import { countDelegated, countRing } from '../counters';
+import { countDelegated, countHandedBack, countRing } from '../counters';
 import { RingTCP } from './tcp-handle';
 import { RingPipe, ringPipeName } from './pipe-handle';
 import { RingStream } from './stream-handle';
@@ -94,14 +94,63 @@ function isTlsServer(server: net.Server): boolean {
   return server instanceof (require('node:tls') as typeof tls).Server;
 }
 
+// http2 does not export its server class: an unstarted server's prototype names it, taken once
+// http2 has been loaded by someone (until then no server can be one).
+let http2ServerPrototype: object | undefined;
+function isHttp2Server(server: net.Server): boolean {
+  if (http2ServerPrototype === undefined) {
+    const loaded = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+    if (!loaded?.includes('NativeModule http2')) return false;
+    http2ServerPrototype = Object.getPrototypeOf((require('node:http2') as typeof import('node:http2')).createServer()) as object;
+  }
+  return Object.prototype.isPrototypeOf.call(http2ServerPrototype, server);
+}
+
+// Whether Node's native code may read a ring handle as a C++ stream (`handle.isStreamBase`).
+// http's server asks right after putting its listener wrappers on the socket, to have its parser
+// read the handle straight: yes (parser.consume, answered for ring handles by http-parser.ts).
+// Node's one other reader is http2, whose native session reads only C++
+// streams (a ring handle there crashed the process). Its client binds a socket before net.js
+// connects it (a tick later, or after the lookup): that socket gets Node's own handle then, and
+// http2 runs exactly as under Node. A socket already under way keeps its ring handle: no, and
+// http2 reads it through Node's JS-stream adapter, as it reads any JS Duplex (its frames' events
+// may then come in another order than over a native handle).
+Object.defineProperty(RingStream.prototype, 'isStreamBase', {
+  get(this: RingStream): boolean {
+    const socket = ownerSocket(this);
+    if (socket === undefined) return false;
+    if (askedByHttpServer(socket)) return true;
+    const standIn = kReinitializeHandle === undefined ? null : this.nativeStandIn();
+    if (standIn === null) return false;
+    delete socket[kRingSocket];
+    (socket[kReinitializeHandle!] as AnyFn).call(socket, standIn);
+    countHandedBack('net.Socket');
+    return true;
+  },
+});
+
+// The symbol net.js keys a handle's socket by (internalBinding('symbols').owner_symbol), found
+// by its description on the first handle asked.
+let ownerSymbol: symbol | undefined;
+
+function ownerSocket(handle: RingStream): Record<string | symbol, unknown> | undefined {
+  ownerSymbol ??= Object.getOwnPropertySymbols(handle).find((symbol) => symbol.description === 'owner_symbol');
+  const socket = ownerSymbol === undefined ? undefined : (handle as unknown as Record<symbol, unknown>)[ownerSymbol];
+  return typeof socket === 'object' && socket !== null ? socket as Record<string | symbol, unknown> : undefined;
+}
+
+function askedByHttpServer(socket: Record<string, unknown>): boolean {
+  return Object.prototype.hasOwnProperty.call(socket, 'on') && typeof socket.on === 'function' && socket.on.name === 'socketListenerWrap';
+}
+
 export function ringListen2(original: Listen2): Listen2 {
   return function _listen2(this: net.Server, address, port, addressType, backlog, fd, flags) {
     const self = this as unknown as WithHandle;
     // Flags beyond IPv6-only (Node 22.12+'s reusePort) are binds the ring handle does not do.
     // A TLS server (https too) keeps Node's own handles: TLS over a ring socket goes through
     // Node's JS-stream adapter, which does not yet behave as Node's native path does on a
-    // peer's FIN (see docs/ARCHITECTURE.md).
-    if (self._handle || typeof fd === 'number' || (addressType === -1 && !ringPipeName(address)) || (flags & ~UV_TCP_IPV6ONLY) !== 0 || isTlsServer(this) || !ringSockets()) {
+    // peer's FIN (see docs/ARCHITECTURE.md). So does an http2 server, for the same adapter.
+    if (self._handle || typeof fd === 'number' || (addressType === -1 && !ringPipeName(address)) || (flags & ~UV_TCP_IPV6ONLY) !== 0 || isTlsServer(this) || isHttp2Server(this) || !ringSockets()) {
       countDelegated('net.Server');
       return original.call(this, address, port, addressType, backlog, fd, flags);
     }
@@ -213,6 +262,8 @@ function wrapSend(holder: Record<string | symbol, unknown>): void {
 }
 
 // process.send exists from startup in a forked child; a ChildProcess gets its send in spawn().
+// A socket given as a child's stdio (an inetd-style server) is handed over by its handle too,
+// which Node accepts only if it is its own.
 export function installHandleSending(): void {
   wrapSend(process as unknown as Record<string, unknown>);
   const proto = (require('node:child_process') as typeof import('node:child_process')).ChildProcess.prototype as unknown as Record<string | symbol, unknown>;
@@ -220,6 +271,11 @@ export function installHandleSending(): void {
   Object.defineProperty(proto, kSendWrapped, { value: true });
   const spawn = proto.spawn as AnyFn;
   proto.spawn = function (this: Record<string, unknown>, ...args: Args): unknown {
+    const options = args[0] as { stdio?: unknown } | null | undefined;
+    if (typeof options === 'object' && options !== null && Array.isArray(options.stdio)) {
+      const stdio = options.stdio.map(nativeForSending);
+      if (stdio.some((entry, i) => entry !== (options.stdio as unknown[])[i])) options.stdio = stdio;
+    }
     const result = spawn.apply(this, args);
     wrapSend(this);
     return result;

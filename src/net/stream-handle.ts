@@ -67,9 +67,6 @@ export interface StreamConsumer {
 export abstract class RingStream {
   fd: number;
   reading = false;
-  // http's server makes its parser read a StreamBase handle straight, with no 'data' events in
-  // between (parser.consume); it does that for handles that say they are one.
-  readonly isStreamBase = true;
   consumer: StreamConsumer | null = null;
   bytesRead = 0;
   bytesWritten = 0;
@@ -86,7 +83,8 @@ export abstract class RingStream {
   private acceptId = -1;        // the armed multishot accept, until its last completion
   private connectId = -1;
   private sendId = -1;          // the send in flight
-  private onClosed: (() => void) | null = null;
+  private connectReq: Request | null = null;  // the connect in flight's request, until answered
+  private shutdowns: Request[] = [];           // shutdowns pended to run, their callbacks not yet run
   private ended = false;        // end of stream or a read error seen
   private dataBatch = -1;       // the completion batch that last carried bytes
   private batchBytes = 0;       // bytes of that batch delivered
@@ -112,6 +110,11 @@ export abstract class RingStream {
 
   // The async_hooks provider name of the Node handle this one stands for.
   protected abstract readonly asyncType: 'TCPWRAP' | 'PIPEWRAP';
+
+  // A Node handle to take this one's place, while nothing has happened on it (no descriptor).
+  nativeStandIn(): NativeHandle | null {
+    return this.fd < 0 && !this.closed ? this.nativeHandle(false) : null;
+  }
 
   getAsyncId(): number {
     this.asyncResource ??= new AsyncResource(this.asyncType);
@@ -144,7 +147,6 @@ export abstract class RingStream {
     if (!(flags & CQE_F_MORE)) this.acceptId = -1;
     if (this.closed) {
       if (res >= 0) ring.sockets!.closeSync(res);
-      this.closeWhenIdle();
       return;
     }
     if (res >= 0) this.onconnection(0, this.accepted(res));
@@ -162,12 +164,13 @@ export abstract class RingStream {
     if (err) return err;
     const id = ring.connect(this.fd, family, String(address), port | 0, (res) => {
       this.connectId = -1;
-      // autoSelectFamily drops the request of an attempt that timed out.
-      if (typeof req.oncomplete === 'function') req.oncomplete(res, this, req, true, true);
-      this.closeWhenIdle();
+      if (this.closed) return;  // answered as the handle closed
+      this.connectReq = null;
+      answerConnect(req, res, this);
     });
     if (id < 0) return id;
     this.connectId = id;
+    this.connectReq = req;
     return 0;
   }
 
@@ -196,7 +199,7 @@ export abstract class RingStream {
     let bytesDelivered = false;
     while (this.held.length > 0 && this.reading && !this.closed) {
       const item = this.held[0];
-      if (item === UV_EOF && bytesDelivered && !this.writeShut) {
+      if (item === UV_EOF && bytesDelivered && !this.hungUpBothWays()) {
         this.deliverHeldLater();
         return;
       }
@@ -208,6 +211,13 @@ export abstract class RingStream {
       this.deliver(item === ECONNRESET && this.lastReadPartial() && resetReadsAsEnd ? UV_EOF : item);
     }
   };
+
+  // Whether libuv's wake-up would report the end of stream right after a short read: the socket
+  // shut down both ways (its POLLHUP) -- our side too, or (before libuv 1.52, which reads again
+  // at the next wake-up there) a reset or a Unix peer gone.
+  private hungUpBothWays(): boolean {
+    return this.writeShut || (resetReadsAsEnd && this.fd >= 0 && ring.sockets!.hungUp(this.fd));
+  }
 
   // Bytes delivered in this batch, as libuv's reads of this wake-up would have carried them.
   private countRead(bytes: number): void {
@@ -245,10 +255,7 @@ export abstract class RingStream {
   private onRecv(res: number, flags: number): void {
     const last = !(flags & CQE_F_MORE);
     if (last) this.recvId = -1;
-    if (this.closed) {
-      this.closeWhenIdle();
-      return;
-    }
+    if (this.closed) return;
     // A reset that arrives with bytes still unread reads as end of stream under Node 20 and 22:
     // their libuv reports EOF for a hang-up seen in the same wake-up as a partial read
     // (uv__stream_io), and keeps the bytes -- if the stream is still reading after that read
@@ -291,8 +298,9 @@ export abstract class RingStream {
       // An end of stream in the wake-up that brought bytes: libuv's read of those bytes came
       // up short and stopped, and its next wake-up reads the end -- after what runs in between
       // (an end()'s shutdown callback and 'finish', say). Unless the socket is hung up both
-      // ways (our side shut down too, or the reset above), which uv__stream_io reports at once.
-      const endWaits = res === 0 && !hungUp && !this.writeShut && this.dataBatch === ring.batchNumber();
+      // ways (the reset above, our side shut down too, a reset behind the peer's FIN, a Unix
+      // peer gone), which uv__stream_io reports at once.
+      const endWaits = res === 0 && !hungUp && this.dataBatch === ring.batchNumber() && !this.hungUpBothWays();
       if (this.reading && this.held.length === 0 && !endWaits) this.deliver(status);
       else {
         this.held.push(status);
@@ -452,7 +460,12 @@ export abstract class RingStream {
       // right after, where uv__drain makes them: at once when a send's completion emptied the
       // queue, else from the loop's pending phase -- the FIN leaves then, not when JS asks.
       this.queue.shift();
+      this.shutdowns.push(head.req);
       const shut = (): void => {
+        // Not once the handle has closed: that answered it.
+        const at = this.shutdowns.indexOf(head.req);
+        if (at === -1) return;
+        this.shutdowns.splice(at, 1);
         const status = this.fd >= 0 ? ring.sockets!.shutdownSync(this.fd, SHUT_WR) : ECANCELED;
         this.writeShut = status === 0;
         this.shutdownPending = false;
@@ -488,9 +501,11 @@ export abstract class RingStream {
     this.sending = false;
     this.sendId = -1;
     if (this.closed) {
-      for (const entry of this.queue.splice(0)) entry.req.oncomplete(res < 0 ? res : ECANCELED);
-      this.closeWhenIdle();
-      return false;
+      // Answered here if the send completed first (as it may after toNative, which has no
+      // closing phase); else the closing phase did it.
+      const waiting = this.queue.splice(0);
+      for (const entry of waiting) entry.req.oncomplete(res < 0 ? res : ECANCELED);
+      return waiting.length === 0;
     }
     if (res < 0) {
       // The failed send's requests get the error; Node destroys the socket on it. Writes already
@@ -541,7 +556,10 @@ export abstract class RingStream {
 
   // As uv_close: the descriptor is closed now (a closed server refuses connections at once;
   // a listener is shut down first, since an accept in flight holds the socket in the kernel),
-  // every op on it is cancelled, and the callback runs once their last completions are in.
+  // and every op on it is cancelled. From this turn's closing phase, as uv__stream_destroy, the
+  // requests still waiting are answered as cancelled -- the connect, the writes, the shutdown --
+  // and then the callback runs. The ops' own last completions come later and change nothing:
+  // what the kernel may still touch is the ring's, or referenced by its op until then.
   close(callback?: () => void): void {
     if (this.closed) {
       // Handed over to a native twin (a raw handle sent to another process, as cluster's
@@ -552,15 +570,7 @@ export abstract class RingStream {
     }
     this.closed = true;
     this.reading = false;
-    this.onClosed = () => {
-      this.asyncResource?.emitDestroy();
-      if (typeof callback === 'function') callback();
-    };
     for (const id of [this.recvId, this.acceptId, this.connectId, this.sendId]) if (id !== -1) ring.cancelOperation(id);
-    if (this.sendId === -1) {
-      // Writes that never reached the kernel are cancelled, as libuv cancels them on close.
-      for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
-    }
     if (this.fd >= 0) {
       let reset = this.resetOnClose;
       if (this.acceptId !== -1) ring.sockets!.shutdownSync(this.fd, SHUT_RD);
@@ -572,7 +582,17 @@ export abstract class RingStream {
       ring.sockets!.closeSync(this.fd, reset, heldTcp);
       this.fd = -1;
     }
-    this.closeWhenIdle();
+    ring.atClosing(() => {
+      const connect = this.connectReq;
+      this.connectReq = null;
+      if (connect !== null) answerConnect(connect, ECANCELED, this);
+      this.writeQueueSize = 0;
+      for (const entry of this.queue.splice(0)) entry.req.oncomplete(ECANCELED);
+      for (const req of this.shutdowns.splice(0)) req.oncomplete(ECANCELED);
+      this.shutdownPending = false;
+      this.asyncResource?.emitDestroy();
+      if (typeof callback === 'function') callback();
+    });
   }
 
   // Whether libuv would close this TCP socket with bytes it never read -- and close(2) then
@@ -582,13 +602,6 @@ export abstract class RingStream {
   private tookUnread(): boolean {
     if (this.held.some((item) => typeof item !== 'number')) return true;
     return this.recvId !== -1 && ring.sockets!.unreadBytes(this.fd, this.recvId) > 0;
-  }
-
-  private closeWhenIdle(): void {
-    const done = this.onClosed;
-    if (done === null || this.recvId !== -1 || this.acceptId !== -1 || this.connectId !== -1 || this.sendId !== -1) return;
-    this.onClosed = null;
-    setImmediate(done);
   }
 
   // Node's own TCP handle over this socket, for the places that need a native one (a handle
@@ -648,6 +661,11 @@ function trim(entry: Pending, sent: number): void {
       sent = 0;
     }
   }
+}
+
+// autoSelectFamily drops the request of an attempt that timed out.
+function answerConnect(req: Request, status: number, handle: RingStream): void {
+  if (typeof req.oncomplete === 'function') req.oncomplete(status, handle, req, true, true);
 }
 
 function noop(): void {}

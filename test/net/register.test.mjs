@@ -105,6 +105,80 @@ t.test('the http server reads ring sockets through its parser, as it reads nativ
   t.strictSame(shim, expected, 'the same under the shim');
 });
 
+// http2 without TLS (h2c; gRPC's insecure channels) runs on net's sockets. Its native session
+// reads only C++ streams, and was handed ring handles: the process crashed (SIGSEGV). An http2
+// server now keeps Node's own handles, and http2's client socket gets Node's own handle as the
+// session binds it (before net.js connects it); a ring socket handed to http2 by hand (a
+// front server sniffing the protocol) is read through Node's JS-stream adapter.
+const h2cExchanges = `
+const http2 = require('http2');
+const net = require('net');
+const { stats } = require(${JSON.stringify(index)});
+const h2 = http2.createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => { body += d; });
+  req.on('end', () => res.end(req.method + ' ' + req.url + ' ' + body.length));
+});
+const front = net.createServer((socket) => h2.emit('connection', socket));
+const exchange = async (port) => {
+  const client = http2.connect('http://127.0.0.1:' + port);
+  const log = [];
+  for (const [i, method, body] of [[0, 'GET', ''], [1, 'POST', 'x'.repeat(100000)], [2, 'GET', '']]) {
+    await new Promise((resolve, reject) => {
+      const req = client.request({ ':method': method, ':path': '/' + i });
+      req.setEncoding('utf8');
+      req.on('response', (headers) => log.push('response ' + headers[':status']));
+      req.on('data', (d) => log.push('data ' + d));
+      req.on('end', resolve);
+      req.on('error', reject);
+      if (method === 'POST') req.end(body);  // (a GET's stream is ended by request())
+    });
+  }
+  await new Promise((resolve) => client.close(resolve));
+  return log;
+};
+h2.listen(0, '127.0.0.1', () => front.listen(0, '127.0.0.1', async () => {
+  const direct = await exchange(h2.address().port);
+  const before = { ...stats().ring };
+  const sniffed = await exchange(front.address().port);
+  h2.close();
+  front.close(() => console.log(JSON.stringify({ direct, sniffed, ring: stats().ring, delegated: stats().delegated, before })));
+}));`;
+
+t.test('http2 without TLS: the same exchanges as under Node, on Node\'s handles or through its adapter', async (t) => {
+  const { node, shim } = underNodeAndShim(t, h2cExchanges);
+  t.strictSame(node.direct, ['response 200', 'data GET /0 0', 'response 200', 'data POST /1 100000', 'response 200', 'data GET /2 0']);
+  t.strictSame(shim.direct, node.direct, 'an http2 server and client of their own');
+  t.strictSame(shim.sniffed, node.sniffed, 'a ring socket handed to the http2 server');
+  t.equal(shim.before['net.Socket'] ?? 0, 0, `http2's client socket went back to Node: ${JSON.stringify(shim.before)}`);
+  t.ok(shim.delegated['net.Server'] >= 1 && shim.delegated['net.Socket'] >= 2, `http2's server and clients on Node's handles: ${JSON.stringify(shim.delegated)}`);
+  t.ok(shim.ring['net.Server'] >= 1, `the front server on the ring: ${JSON.stringify(shim.ring)}`);
+});
+
+// A socket given to a child process as its stdio (an inetd-style server): Node takes its handle,
+// and accepts only its own kind; a ring socket's handle is converted first, as for send().
+const socketAsStdio = `
+const net = require('net');
+const { spawn } = require('child_process');
+const { stats } = require(${JSON.stringify(index)});
+const log = [];
+const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+  const child = spawn('sh', ['-c', 'read line; echo "got $line"'], { stdio: [socket, socket, 'inherit'] });
+  child.on('exit', (code) => { log.push('child exit ' + code); socket.destroy(); server.close(); });
+}).listen(0, '127.0.0.1', () => {
+  const client = net.connect(server.address().port, '127.0.0.1', () => client.write('hello\\n'));
+  client.on('data', (d) => log.push('client got ' + d));
+  client.on('end', () => client.end());
+  client.on('close', () => setTimeout(() => console.log(JSON.stringify({ log: log.sort(), ring: stats().ring })), 50));
+});`;
+
+t.test('a ring socket as a child process\'s stdio', async (t) => {
+  const { node, shim } = underNodeAndShim(t, socketAsStdio);
+  t.strictSame(node.log, ['child exit 0', 'client got got hello\n']);
+  t.strictSame(shim.log, node.log);
+  t.ok(shim.ring['net.Server'] >= 1 && shim.ring['net.Socket'] >= 1, `the server and client on the ring: ${JSON.stringify(shim.ring)}`);
+});
+
 // A nextTick that throws after a socket event is reported where Node reports it, and the
 // sockets go on; with async hooks (an 'after' hook) too. The shim runs the task queue from
 // within its batch: a throwing tick there once left its async context on the stack, and the

@@ -226,6 +226,57 @@ t.test('a destroyed socket\'s FIN leaves at once: its peer\'s end comes before b
   return log;
 }));
 
+// Found by test/property/net-sequences.test.mjs (seed 266486383): libuv calls a closed handle
+// back from the closing phase of the turn that closed it; the shim called back once the ring's
+// cancels were in, a turn later, so a peer's read could land in between.
+t.test('a socket destroyed from setImmediate emits close in that turn, before the next immediate', (t) => same(t, 'close in the closing phase', async (net) => {
+  const log = [];
+  const server = await listen(net, {}, (socket) => socket.on('error', () => {}).resume());
+  const client = net.connect(server.address().port, '127.0.0.1');
+  await new Promise((resolve) => client.on('connect', resolve));
+  await new Promise((resolve) => setImmediate(() => {
+    client.on('close', (hadError) => log.push(`close:${hadError}`));
+    client.write('unsent?', (error) => log.push(`write callback:${error?.code ?? null}`));
+    client.destroy();
+    setImmediate(() => {
+      log.push('next immediate');
+      resolve();
+    });
+  }));
+  await closed(server);
+  return log;
+}));
+
+// libuv reads what arrived with the peer's FIN in one wake-up, comes up short and stops: the end
+// of stream is read at its next wake-up, after that turn's immediates -- unless a reset came
+// behind the FIN, whose hang-up (POLLHUP) makes that same wake-up report the end.
+t.test('bytes and the peer\'s FIN in one wake-up: end at the next one, or at once behind a reset', (t) => same(t, 'fin with bytes', async (net) => {
+  const log = [];
+  for (const reset of [false, true]) {
+    let peer;
+    const server = await listen(net, { pauseOnConnect: true }, (socket) => { peer = socket; });
+    const client = net.connect(server.address().port, '127.0.0.1');
+    const clientClosed = new Promise((resolve) => client.on('close', resolve));
+    client.on('data', (d) => {
+      log.push(`${reset}:data:${d.length}`);
+      setImmediate(() => log.push(`${reset}:immediate`));
+    });
+    record(client, ['end', 'error', 'close'], log, `${reset}:`, describeEvent);
+    await new Promise((resolve) => client.on('connect', resolve));
+    while (!peer) await new Promise((resolve) => setImmediate(resolve));
+    peer.on('error', () => {});
+    // Bytes the paused peer never reads: its close(2) then sends a reset.
+    if (reset) client.write('unread');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    peer.end('x'.repeat(21));
+    if (reset) peer.on('finish', () => peer.destroy());
+    await clientClosed;
+    peer.destroy();
+    await closed(server);
+  }
+  return log;
+}));
+
 // Found by test/property/net-sequences.test.mjs: a short string write that fails at once (EPIPE)
 // is not counted in bytesWritten under Node; a Buffer or writev write is.
 t.test('bytesWritten after writes that fail at once', (t) => same(t, 'failed writes counted', async (net) => {
