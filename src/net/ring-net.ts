@@ -109,12 +109,12 @@ function isHttp2Server(server: net.Server): boolean {
 // Whether Node's native code may read a ring handle as a C++ stream (`handle.isStreamBase`).
 // http's server asks right after putting its listener wrappers on the socket, to have its parser
 // read the handle straight: yes (parser.consume, answered for ring handles by http-parser.ts).
-// Node's one other reader is http2, whose native session reads only C++
-// streams (a ring handle there crashed the process). Its client binds a socket before net.js
-// connects it (a tick later, or after the lookup): that socket gets Node's own handle then, and
-// http2 runs exactly as under Node. A socket already under way keeps its ring handle: no, and
-// http2 reads it through Node's JS-stream adapter, as it reads any JS Duplex (its frames' events
-// may then come in another order than over a native handle).
+// Node's one other reader is http2, whose native session reads only C++ streams (a ring handle
+// there crashed the process). Its client binds a socket before net.js connects it (a tick
+// later, or after the lookup): that socket gets Node's own handle then, and http2 runs exactly
+// as under Node. A socket already under way keeps its ring handle: no, and http2 reads it
+// through Node's JS-stream adapter, as it reads any JS Duplex (its frames' events may then come
+// in another order than over a native handle).
 Object.defineProperty(RingStream.prototype, 'isStreamBase', {
   get(this: RingStream): boolean {
     const socket = ownerSocket(this);

@@ -164,7 +164,7 @@ export abstract class RingStream {
     if (err) return err;
     const id = ring.connect(this.fd, family, String(address), port | 0, (res) => {
       this.connectId = -1;
-      if (this.closed) return;  // answered as the handle closed
+      if (this.connectReq !== req) return;  // answered as the handle closed
       this.connectReq = null;
       answerConnect(req, res, this);
     });
