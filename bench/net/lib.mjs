@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv, REGISTER } from '../lib.mjs';
-import { loadGenerator } from './load-generator.mjs';
+import { compiled, loadGenerator } from './load-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SERVER = path.join(here, 'server.mjs');
@@ -30,6 +30,30 @@ const pin = (role) => (PINNED ? ['taskset', '-c', String(CPUS[role])] : []);
 
 export const nodeArgs = (impl) => (impl === 'shim' ? [process.execPath, '--require', REGISTER] : [process.execPath]);
 
+// The process under test: server.mjs under plain node or the shim; or, for echo only, one of the
+// floors `run.mjs --floor` measures -- `handles`, the shim's ring handles without net.js
+// (handle-echo.mjs), and `ring`, a C server on the same ring features (ring-echo.c; null without
+// a compiler or liburing's headers).
+export function serverArgv(impl, kind) {
+  if (impl === 'ring') {
+    const binary = compiled('ring-echo', ['-luring']);
+    return binary === null ? null : [binary];
+  }
+  if (impl === 'handles') return [process.execPath, path.join(here, 'handle-echo.mjs')];
+  return [...nodeArgs(impl), SERVER, kind];
+}
+
+// Time the server's CPU spent, from /proc/stat, in its USER_HZ ticks (10 ms): user space, and the
+// kernel -- system calls, and the interrupts and softirqs that run there, where loopback TCP does
+// the receiving side's work of every send. Null where the server is not pinned to its own CPU.
+function serverCpuTicks() {
+  if (!PINNED) return null;
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${CPUS[0]} `));
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return { user: user + nice, kernel: system + irq + softirq, total: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+const TICK_MICROSECONDS = 10_000;
+
 // Starts a process that prints one line when ready (server.mjs: "<port> <pid>"); `line` resolves
 // to it, or rejects with the process's last stderr line if it exits first.
 export function start(argv, role, prefix = []) {
@@ -48,22 +72,39 @@ export function start(argv, role, prefix = []) {
 }
 
 // One run: the server under test, then the load generator against it for as long as its
-// arguments say. Resolves to the generator's result ({ rate, ops, p99? }). trace: the server
+// arguments say. Resolves to the generator's result ({ rate, ops, p99? }), with `cpu` when the
+// server has a CPU of its own: its user and kernel microseconds per op, and how busy it was
+// (the load generator's wait for the server's answers shows as idle time). trace: the server
 // runs under `strace -f -ttt` and the result also has `syscalls`, the server's system calls (all
-// threads) while the load generator ran, startup and shutdown excluded.
-export async function serverCase(impl, kind, loadArgs, { trace = false } = {}) {
+// threads) while the load generator ran, startup and shutdown excluded. warmup: seconds of the
+// same load first, untimed (the last load argument is the duration).
+export async function serverCase(impl, kind, loadArgs, { trace = false, warmup = 0 } = {}) {
   const traceFile = path.join(os.tmpdir(), `uring-shim-net-strace-${process.pid}-${impl}`);
-  const server = start([...nodeArgs(impl), SERVER, kind], 0, trace ? ['strace', '-f', '-ttt', '-o', traceFile] : []);
+  const server = start(serverArgv(impl, kind), 0, trace ? ['strace', '-f', '-ttt', '-o', traceFile] : []);
   let serverPid;
   try {
     const [port, pid] = (await server.line).split(' ');
     serverPid = Number(pid);
+    const runLoad = (args) => {
+      const [cmd, ...rest] = [...pin(1), ...loadGenerator().argv, kind, port, ...args.map(String)];
+      const load = spawnSync(cmd, rest, { env: childEnv, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
+      if (load.status !== 0) throw new Error(`load generator: ${load.error?.message ?? load.stderr.trim().split('\n').at(-1) ?? `exit ${load.status}`}`);
+      return JSON.parse(load.stdout.trim().split('\n').at(-1));
+    };
+    if (warmup > 0) runLoad([...loadArgs.slice(0, -1), warmup]);
     const t0 = Date.now() / 1000;
-    const [cmd, ...args] = [...pin(1), ...loadGenerator().argv, kind, port, ...loadArgs.map(String)];
-    const load = spawnSync(cmd, args, { env: childEnv, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
+    const cpu0 = serverCpuTicks();
+    const result = runLoad(loadArgs);
+    const cpu1 = serverCpuTicks();
     const t1 = Date.now() / 1000;
-    if (load.status !== 0) throw new Error(`load generator: ${load.error?.message ?? load.stderr.trim().split('\n').at(-1) ?? `exit ${load.status}`}`);
-    const result = JSON.parse(load.stdout.trim().split('\n').at(-1));
+    if (cpu0 !== null && result.ops > 0) {
+      const spent = (key) => cpu1[key] - cpu0[key];
+      result.cpu = {
+        user: (spent('user') * TICK_MICROSECONDS) / result.ops,
+        kernel: (spent('kernel') * TICK_MICROSECONDS) / result.ops,
+        busy: (spent('user') + spent('kernel')) / spent('total'),
+      };
+    }
     if (trace) {
       await stop(server, serverPid);
       result.syscalls = countSyscalls(fs.readFileSync(traceFile, 'utf8'), t0, t1);

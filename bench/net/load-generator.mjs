@@ -10,14 +10,21 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+// A C source of this folder built once with the system cc into the temp directory (named by its
+// digest, so an edit rebuilds it); null without a compiler or a library it links.
+export function compiled(name, libraries = []) {
+  const source = path.join(here, `${name}.c`);
+  const digest = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
+  const binary = path.join(os.tmpdir(), `uring-shim-${name}-${digest}`);
+  const built = fs.existsSync(binary) ||
+    spawnSync('cc', ['-O2', '-o', binary, source, ...libraries], { stdio: 'ignore' }).status === 0;
+  return built ? binary : null;
+}
+
 let command;
 export function loadGenerator() {
   if (command) return command;
-  const source = path.join(here, 'load.c');
-  const digest = createHash('sha256').update(fs.readFileSync(source)).digest('hex').slice(0, 12);
-  const binary = path.join(os.tmpdir(), `uring-shim-load-${digest}`);
-  const built = fs.existsSync(binary) ||
-    spawnSync('cc', ['-O2', '-o', binary, source], { stdio: 'ignore' }).status === 0;
-  command = built ? { argv: [binary], name: 'C epoll client' } : { argv: [process.execPath, path.join(here, 'load.mjs')], name: 'node client' };
+  const binary = compiled('load');
+  command = binary !== null ? { argv: [binary], name: 'C epoll client' } : { argv: [process.execPath, path.join(here, 'load.mjs')], name: 'node client' };
   return command;
 }
