@@ -18,8 +18,13 @@ constexpr size_t kSlotSize = 16 * 1024;
 constexpr uint32_t kSlotCount = 128;
 constexpr int kTeardownWaitMs = 10000;
 constexpr unsigned kNopInjectResult = 1U << 0;  // IORING_NOP_INJECT_RESULT (6.7), not in liburing 2.3
-constexpr uint32_t kRecvBufSize = 16 * 1024;
-constexpr uint32_t kRecvBufCount = 256;
+// A receive takes at most one buffer: 64 KiB, what libuv reads at a time (Node's allocator gives
+// each stream read 64 KiB). It is visible: 'data' chunks are as large as Node's, and each read
+// decides the window the kernel advertises next -- with 16 KiB buffers a reader that had taken
+// 100 KiB advertised 57,344 bytes where Node's advertised 91,136, and a peer's bytes sent just
+// before its reset died in its queue where Node's reader got them (property test, seed 1006).
+constexpr uint32_t kRecvBufSize = 64 * 1024;
+constexpr uint32_t kRecvBufCount = 128;
 constexpr int kEnterRounds = 4;  // GETEVENTS enters per wake-up before the rest waits a turn
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials

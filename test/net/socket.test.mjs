@@ -330,6 +330,25 @@ t.test('16 MiB each way, byte for byte', (t) => same(t, 'large', async (net) => 
   return { received, same: hash.digest('hex') === crypto.createHash('sha256').update(payload).digest('hex') };
 }));
 
+// Node reads a stream 64 KiB at a time, and each read decides the window the kernel advertises
+// next. (Exact chunk lists vary with the kernel's timing under Node too; their largest does not.)
+t.test('reads take up to 64 KiB at a time: the largest \'data\' chunk is Node\'s', (t) => same(t, 'read size', async (net) => {
+  const server = await listen(net);
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const client = net.connect(server.address().port, '127.0.0.1');
+  const socket = await accepted;
+  let largest = 0;
+  let received = 0;
+  await new Promise((resolve) => {
+    socket.on('data', (d) => { largest = Math.max(largest, d.length); if ((received += d.length) === 3 * 102400) resolve(); });
+    for (let i = 0; i < 3; i++) setTimeout(() => client.write(Buffer.alloc(102400, i)), 20 * i);
+  });
+  client.destroy();
+  socket.destroy();
+  await closed(server);
+  return { largest };
+}));
+
 t.test('a paused reader holds the writer back (kernel backpressure)', (t) => same(t, 'backpressure', async (net) => {
   let serverSocket;
   const server = await listen(net, {}, (socket) => { serverSocket = socket; socket.pause(); });
