@@ -77,8 +77,9 @@ export function start(argv, role, prefix = []) {
 // (the load generator's wait for the server's answers shows as idle time). trace: the server
 // runs under `strace -f -ttt` and the result also has `syscalls`, the server's system calls (all
 // threads) while the load generator ran, startup and shutdown excluded. warmup: seconds of the
-// same load first, untimed (the last load argument is the duration).
-export async function serverCase(impl, kind, loadArgs, { trace = false, warmup = 0 } = {}) {
+// same load first, untimed (the last load argument is the duration). oneCpu: the load generator
+// runs on the server's CPU (a client and its server sharing a core, as in a small container).
+export async function serverCase(impl, kind, loadArgs, { trace = false, warmup = 0, oneCpu = false } = {}) {
   const traceFile = path.join(os.tmpdir(), `uring-shim-net-strace-${process.pid}-${impl}`);
   const server = start(serverArgv(impl, kind), 0, trace ? ['strace', '-f', '-ttt', '-o', traceFile] : []);
   let serverPid;
@@ -86,7 +87,7 @@ export async function serverCase(impl, kind, loadArgs, { trace = false, warmup =
     const [port, pid] = (await server.line).split(' ');
     serverPid = Number(pid);
     const runLoad = (args) => {
-      const [cmd, ...rest] = [...pin(1), ...loadGenerator().argv, kind, port, ...args.map(String)];
+      const [cmd, ...rest] = [...pin(oneCpu ? 0 : 1), ...loadGenerator().argv, kind, port, ...args.map(String)];
       const load = spawnSync(cmd, rest, { env: childEnv, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
       if (load.status !== 0) throw new Error(`load generator: ${load.error?.message ?? load.stderr.trim().split('\n').at(-1) ?? `exit ${load.status}`}`);
       return JSON.parse(load.stdout.trim().split('\n').at(-1));
@@ -97,7 +98,7 @@ export async function serverCase(impl, kind, loadArgs, { trace = false, warmup =
     const result = runLoad(loadArgs);
     const cpu1 = serverCpuTicks();
     const t1 = Date.now() / 1000;
-    if (cpu0 !== null && result.ops > 0) {
+    if (cpu0 !== null && result.ops > 0 && !oneCpu) {
       const spent = (key) => cpu1[key] - cpu0[key];
       result.cpu = {
         user: (spent('user') * TICK_MICROSECONDS) / result.ops,
