@@ -1,5 +1,6 @@
 #include "ring.h"
 
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -135,9 +136,22 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   resource_ = Napi::Persistent(resource);
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "URING_SHIM_COMPLETIONS", resource);
 
+  // Under DEFER_TASKRUN libuv watches the doorbell, with the eventfd inside it: one wake-up
+  // per poll phase, whichever rang (see TrackSocket).
+  int watched = eventFd_;
+  if (setupFlags_ & IORING_SETUP_DEFER_TASKRUN) {
+    doorbellFd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (doorbellFd_ < 0) return -errno;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = eventFd_;
+    if (epoll_ctl(doorbellFd_, EPOLL_CTL_ADD, eventFd_, &event) < 0) return -errno;
+    watched = doorbellFd_;
+  }
+
   napi_get_uv_event_loop(env, &loop_);
   uv_prepare_init(loop_, &prepare_);
-  uv_poll_init(loop_, &poll_, eventFd_);
+  uv_poll_init(loop_, &poll_, watched);
   prepare_.data = poll_.data = this;
   handlesOpen_ = 2;
   uv_prepare_start(&prepare_, OnPrepare);
@@ -179,7 +193,38 @@ bool Ring::TakeSqes(uint32_t id) {
   inflight_ += needed;
   if (multishot) ++multishotInflight_;
   unsubmitted_ += needed;
+  if (op.code == OpCode::kConnect && doorbellFd_ >= 0) connecting_.push_back(op.fd);
   return true;
+}
+
+// Under DEFER_TASKRUN a socket's readiness becomes deferred work for the next GETEVENTS enter,
+// and the kernel signals the eventfd for it -- but on this machine's 6.18 it signals from an
+// RCU callback, not at once: a loop asleep in epoll_wait woke 4-16 ms after the bytes came (an
+// idle server answered each request ~14 ms late; on a CPU shared with its peers it slept
+// through most of them, 11-17x slower than Node). The doorbell is an epoll instance watching
+// the ring's sockets, edge-triggered and never modified, watched by libuv: a socket's
+// wake-up reaches the loop at once, as libuv's own epoll would. A socket is watched before the
+// ring arms its receives and sends, so their wait-queue entries, added later at the head, run
+// first: the deferred work is queued before the doorbell rings. A connecting socket is watched
+// only after the enter that submits its connect, as libuv adds it to its epoll at the next
+// poll: a connect to a listener of this process completes inside that enter, and its answer
+// must come after the listener's readiness, which Node's accept handles first.
+void Ring::WatchSocket(int fd) {
+  if (doorbellFd_ < 0) return;
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.fd = fd;
+  epoll_ctl(doorbellFd_, EPOLL_CTL_ADD, fd, &event);
+}
+
+// Before the descriptor is closed or handed to a Node handle, as libuv drops a closed
+// descriptor from its epoll (a socket that ring ops still hold outlives its descriptor, and
+// would keep ringing).
+void Ring::UntrackSocket(int fd) {
+  ownedFds_.erase(fd);
+  if (doorbellFd_ < 0) return;
+  connecting_.erase(std::remove(connecting_.begin(), connecting_.end(), fd), connecting_.end());
+  epoll_ctl(doorbellFd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 // Descriptors of FileHandles (and of the shim's own whole-file operations) that the ring opened:
@@ -335,6 +380,8 @@ void Ring::Enter(bool getEvents) {
   int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : SubmitOnly();
   ++counters_.enters;
   if (rc >= 0) unsubmitted_ = 0;
+  for (int fd : connecting_) WatchSocket(fd);
+  connecting_.clear();
   // Since 6.13 a GETEVENTS enter runs a bounded share of the deferred work (20 items,
   // IO_LOCAL_TW_DEFAULT_MAX) and keeps the rest on a retry list, with IORING_SQ_TASKRUN cleared
   // and no eventfd signal to come: the kernel signals only when its other list stops being
@@ -406,7 +453,10 @@ void Ring::Drain() {
         op.weak = false;
         --weakInflight_;
       }
-      if (op.code == OpCode::kAccept && cqe->res >= 0) ownedFds_.insert(cqe->res);
+      if (op.code == OpCode::kAccept && cqe->res >= 0) {
+        TrackSocket(cqe->res);
+        WatchSocket(cqe->res);
+      }
       TrackDescriptor(id, cqe->res);
       if (op.code == OpCode::kStatx && cqe->res >= 0) {
         StoreStats(op.statxBuf, op.bigint, statsFields_ + n * kStatsFields);
@@ -561,10 +611,9 @@ void Ring::UpdateLoopRef() {
 // running between steps exactly where they run under Node.
 //
 // Deferred work is run here too (the enter's GETEVENTS), so that its completions are posted --
-// and the eventfd signalled -- before libuv polls: the kernel signals the eventfd for work
-// queued from softirq context (a socket woken by our own shutdown(2), close or send over
-// loopback) only once this thread sleeps, so a busy loop (immediates pending) did not see it
-// for many turns, where libuv finds the socket ready at its next poll.
+// and the eventfd signalled -- before libuv polls: work our own actions queued (a socket woken
+// by our own shutdown(2), close or send over loopback) is delivered at the next poll, where
+// libuv finds such a socket ready. (The kernel's own signal for it comes late: TrackSocket.)
 void Ring::OnPrepare(uv_prepare_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
   if (!self->pending_.empty()) {
@@ -586,8 +635,15 @@ bool Ring::DeferredWork() const {
 }
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int) {
-  Ring* self = static_cast<Ring*>(handle->data);
   if (status < 0) return;
+  Ring* self = static_cast<Ring*>(handle->data);
+  if (self->doorbellFd_ >= 0) {
+    // Emptied of what the sockets rang, or libuv's level-triggered watch of it would return
+    // at once from every poll.
+    epoll_event events[64];
+    while (epoll_wait(self->doorbellFd_, events, 64, 0) == 64) {
+    }
+  }
   // The eventfd only says "look". Under DEFER_TASKRUN, deferred completions are posted by a
   // GETEVENTS enter, and the kernel signals only when its deferred list becomes non-empty: a
   // wake-up whose work is left unrun is the last one. Posting CQEs signals the eventfd too,
@@ -711,9 +767,8 @@ void Ring::Teardown() {
   if (handlesOpen_ > 0) {
     uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&poll_), OnHandleClosed);
-  } else if (eventFd_ >= 0) {
-    close(eventFd_);
-    eventFd_ = -1;
+  } else {
+    CloseSignalFds();
   }
 }
 
@@ -727,7 +782,14 @@ void Ring::OnHandleClosed(uv_handle_t* handle) {
 // run (the environment keeps its loop turning until this cleanup hook is removed).
 void Ring::DeleteWhenIdle() {
   if (handlesOpen_ > 0 || poolJobs_ > 0 || closingCalls_ > 0) return;
-  close(eventFd_);
+  CloseSignalFds();
   if (cleanupHook_ != nullptr) napi_remove_async_cleanup_hook(cleanupHook_);
   delete this;
+}
+
+void Ring::CloseSignalFds() {
+  for (int* fd : {&eventFd_, &doorbellFd_}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
 }

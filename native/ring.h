@@ -2,7 +2,8 @@
 //
 // Submissions are queued while JS runs and flushed once per loop turn from a uv_prepare_t
 // (or earlier when the SQ fills). Completions are signalled through an eventfd registered with
-// the ring and watched by a uv_poll_t; they reach JS in batches through one call to the
+// the ring and, for sockets under DEFER_TASKRUN, through the doorbell (see TrackSocket), which
+// a uv_poll_t watches. Completions reach JS in batches through one call to the
 // `onCompletions` function given at init.
 #pragma once
 #include <liburing.h>
@@ -55,7 +56,11 @@ class Ring {
   // environment goes away (a terminated Worker) are closed by the teardown, as Node closes
   // its handles.
   void TrackSocket(int fd) { ownedFds_.insert(fd); }
-  void UntrackSocket(int fd) { ownedFds_.erase(fd); }
+  // No longer the ring's (closed, or handed to a Node handle): out of the doorbell too.
+  void UntrackSocket(int fd);
+  // A listening or accepted socket now rings the doorbell (see Ring::WatchSocket); a connecting
+  // one from the enter that submits its connect.
+  void WatchSocket(int fd);
   // An unref'd socket's multishot op in flight does not keep the loop alive.
   void SetWeak(uint32_t id, bool weak);
   // Delivers `id` (result 0) from the loop's next pending phase, where libuv runs a stream's
@@ -109,6 +114,7 @@ class Ring {
   void UpdateLoopRef();
   void Teardown();
   void DeleteWhenIdle();
+  void CloseSignalFds();
 
   // Per-op fallback: an op the ring refused runs as its system call on libuv's threadpool and
   // its result joins the next batch like any completion (syscall_fallback.h).
@@ -146,6 +152,8 @@ class Ring {
   uv_loop_t* loop_ = nullptr;
   uv_prepare_t prepare_{};
   uv_poll_t poll_{};
+  int doorbellFd_ = -1;  // an epoll instance over the eventfd and the watched sockets
+  std::vector<int> connecting_;  // sockets whose connect is in the SQ, to watch after the enter
   int handlesOpen_ = 0;
   bool loopRef_ = false;
   napi_async_cleanup_hook_handle cleanupHook_ = nullptr;

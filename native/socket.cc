@@ -58,7 +58,10 @@ Napi::Value Bind(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Listen(const Napi::CallbackInfo& info) {
-  return Result(info, listen(I32(info[0]), I32(info[1])));
+  int fd = I32(info[0]);
+  int rc = listen(fd, I32(info[1]));
+  if (rc == 0) RingOf(info)->WatchSocket(fd);
+  return Result(info, rc);
 }
 
 // sockname(fd, peer, out): fills out.address/family/port as Node's AddressToJS does. Raw

@@ -6,7 +6,8 @@
 //   N1 echo, 50 connections ping-ponging 64 B and 16 KiB messages     (messages/s)
 //   N2 http hello world, 50 keep-alive connections, after 1 s of it  (requests/s, p99)
 //   N3 1 GiB over 3 connections in 64 KiB writes with 'drain'         (bytes/s)
-//   and N1 64 B with the server and the load generator on one CPU       (messages/s)
+//   and two cases of our own: N1 64 B with the server and the load generator on one CPU, and
+//   64 B round trips on one connection, where the server sleeps between messages  (messages/s)
 // Syscalls per message: strace -f of the server during one extra N1 64 B run (the load's span only).
 // Server CPU per message: user and kernel time of the server's own CPU while the load ran.
 import { spawnSync } from 'node:child_process';
@@ -38,6 +39,9 @@ const cases = [
   { name: 'N1 16 KiB', run: (impl) => serverCase(impl, 'echo', [50, 16384, seconds]), unit: 'msg/s', target: 1.6, floors },
   // Not one of the issue's cases: N1 64 B with the load generator on the server's CPU.
   { name: 'N1 64 B, one CPU', run: (impl) => serverCase(impl, 'echo', [50, 64, seconds], { oneCpu: true }), unit: 'msg/s', target: 1.0 },
+  // Not one of the issue's cases: one connection, so every message wakes a sleeping server --
+  // its rate is one over the round trip.
+  { name: 'round trips, 1 connection', run: (impl) => serverCase(impl, 'echo', [1, 64, seconds]), unit: 'msg/s', target: 1.0 },
   // (After a warm-up, as the issue defines N2: its p99 is the steady state's, not the JIT's.)
   { name: 'N2 http', run: (impl) => serverCase(impl, 'http', [50, seconds], { warmup: 1 }), unit: 'req/s', target: 1.1 },
   { name: 'N3 1 GiB', run: (impl) => sendCase(impl), unit: 'B/s', target: 1.0 },

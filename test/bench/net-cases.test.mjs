@@ -10,12 +10,11 @@ const ringSockets = ring.available && ring.receiveBuffers() !== null;
 for (const impl of ['node', 'shim', 'handles', 'ring']) {
   t.test(`${impl}: echoes, with its CPU per message`, { skip: skipReason(impl) }, async (t) => {
     const result = await serverCase(impl, 'echo', [4, 64, 0.3]);
-    // (Not how many: a ring server whose CPU is shared with busy peers echoes 11-17x slower for
-    // now -- see the README's "one CPU" row -- and tap runs other tests beside this one.)
+    // (Not how many: tap runs other tests beside this one, on the server's CPU.)
     t.ok(result.ops > 0 && result.rate > 0, 'messages were echoed', result);
     if (!PINNED) return;
-    // (Per-CPU counters: under tap's parallel jobs other tests share the server's CPU, and a
-    // server the ring leaves asleep, as above, may spend no tick: only the shape is checked.)
+    // (Per-CPU counters: under tap's parallel jobs other tests share the server's CPU: only the
+    // shape is checked.)
     const { user, kernel, busy } = result.cpu;
     t.ok(Number.isFinite(user) && Number.isFinite(kernel) && user >= 0 && kernel >= 0,
       'user and kernel µs per message are numbers', result.cpu);

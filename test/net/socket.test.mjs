@@ -1,7 +1,7 @@
 // node:net is the oracle: event order, errors, half-close, timeouts and bytes of ring sockets.
 import t from 'tap';
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as nodeNet from 'node:net';
 import shimNet from 'uring-shim/net';
 import { same, listen, closed, record, errorShape } from '../helpers/net-twin.mjs';
@@ -347,6 +347,29 @@ t.test('reads take up to 64 KiB at a time: the largest \'data\' chunk is Node\'s
   socket.destroy();
   await closed(server);
   return { largest };
+}));
+
+// The loop asleep, another process sends bytes to a ring socket and then writes to a pipe of
+// Node's own: Node wakes for the socket first. (Ring receives become deferred work whose eventfd
+// signal this machine's 6.18 kernel sends from an RCU callback, 4-16 ms late: the pipe came
+// first, and each round trip to an idle server took ~14 ms, until the doorbell in ring.cc.)
+t.test('a sleeping loop wakes for a ring socket\'s bytes as soon as for its own pipe', (t) => same(t, 'wake order', async (net) => {
+  const server = await listen(net);
+  const accepted = new Promise((resolve) => server.once('connection', resolve));
+  const peer = spawn(process.execPath, ['-e', `
+    const socket = require('node:net').connect(${server.address().port}, '127.0.0.1');
+    let round = 0;
+    const next = () => setTimeout(() => { socket.write('x'); process.stdout.write('y'); if (++round < 5) next(); else socket.end(); }, 30);
+    socket.on('connect', next);
+  `], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const socket = await accepted;
+  const order = [];
+  socket.on('data', (d) => order.push(...Array.from(String(d), () => 'socket')));
+  peer.stdout.on('data', (d) => order.push(...Array.from(String(d), () => 'pipe')));
+  await Promise.all([new Promise((resolve) => peer.on('close', resolve)), new Promise((resolve) => socket.on('end', resolve))]);
+  socket.destroy();
+  await closed(server);
+  return { order };
 }));
 
 t.test('a paused reader holds the writer back (kernel backpressure)', (t) => same(t, 'backpressure', async (net) => {
