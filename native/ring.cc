@@ -137,7 +137,7 @@ int Ring::Setup(Napi::Env env, Napi::Function onCompletions) {
   asyncContext_ = std::make_unique<Napi::AsyncContext>(env, "URING_SHIM_COMPLETIONS", resource);
 
   // Under DEFER_TASKRUN libuv watches the doorbell, with the eventfd inside it: one wake-up
-  // per poll phase, whichever rang (see TrackSocket).
+  // per poll phase, whichever rang (see WatchSocket).
   int watched = eventFd_;
   if (setupFlags_ & IORING_SETUP_DEFER_TASKRUN) {
     doorbellFd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -613,7 +613,7 @@ void Ring::UpdateLoopRef() {
 // Deferred work is run here too (the enter's GETEVENTS), so that its completions are posted --
 // and the eventfd signalled -- before libuv polls: work our own actions queued (a socket woken
 // by our own shutdown(2), close or send over loopback) is delivered at the next poll, where
-// libuv finds such a socket ready. (The kernel's own signal for it comes late: TrackSocket.)
+// libuv finds such a socket ready. (The kernel's own signal for it comes late: WatchSocket.)
 void Ring::OnPrepare(uv_prepare_t* handle) {
   Ring* self = static_cast<Ring*>(handle->data);
   if (!self->pending_.empty()) {

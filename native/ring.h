@@ -2,7 +2,7 @@
 //
 // Submissions are queued while JS runs and flushed once per loop turn from a uv_prepare_t
 // (or earlier when the SQ fills). Completions are signalled through an eventfd registered with
-// the ring and, for sockets under DEFER_TASKRUN, through the doorbell (see TrackSocket), which
+// the ring and, for sockets under DEFER_TASKRUN, through the doorbell (see WatchSocket), which
 // a uv_poll_t watches. Completions reach JS in batches through one call to the
 // `onCompletions` function given at init.
 #pragma once
