@@ -10,15 +10,14 @@ const ringSockets = ring.available && ring.receiveBuffers() !== null;
 for (const impl of ['node', 'shim', 'handles', 'ring']) {
   t.test(`${impl}: echoes, with its CPU per message`, { skip: skipReason(impl) }, async (t) => {
     const result = await serverCase(impl, 'echo', [4, 64, 0.3]);
-    // (Not how many: tap runs other tests beside this one, on the server's CPU.)
-    t.ok(result.ops > 0 && result.rate > 0, 'messages were echoed', result);
+    // (Under tap other tests share the server's CPU. A ring server there once answered 96
+    // messages in 0.3 s, with 1,811 µs of user time each: it slept through its peers' bytes
+    // until the doorbell, docs/ARCHITECTURE.md.)
+    t.ok(result.ops > 100, 'messages were echoed', result);
     if (!PINNED) return;
-    // (Per-CPU counters: under tap's parallel jobs other tests share the server's CPU: only the
-    // shape is checked.)
     const { user, kernel, busy } = result.cpu;
-    t.ok(Number.isFinite(user) && Number.isFinite(kernel) && user >= 0 && kernel >= 0,
-      'user and kernel µs per message are numbers', result.cpu);
-    t.ok(busy >= 0 && busy <= 1, 'busy is a fraction of the CPU', result.cpu);
+    t.ok(user >= 0 && kernel > 0 && user + kernel < 1000, 'user and kernel µs per message are plausible', result.cpu);
+    t.ok(busy > 0 && busy <= 1, 'busy is a fraction of the CPU', result.cpu);
   });
 }
 
