@@ -127,3 +127,73 @@ t.test('an answer written just before process.exit() still reaches the peer', as
   t.equal(got, 'bye');
   t.equal((await exited)[0], 0);
 });
+
+// Reported answers' lent bytes are copied into shim-owned chunks that later answers reuse: a
+// chunk must not be written again while a send that carries copies in it is queued or in
+// flight (a partial send to a paused reader, several sockets' answers of one batch).
+t.test("answers' copies reach every peer intact while later answers reuse the memory", async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-shim-answers-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let reportedLarge = 0;
+  await same(t, 'each peer gets back exactly the bytes it sent', async (net, impl) => {
+    const server = net.createServer((socket) => socket.on('data', (chunk) => {
+      socket.write(chunk);
+      if (impl === 'shim' && chunk.length > 4096 && socket._handle.queue.at(-1)?.reported) reportedLarge++;
+      // Done at once (libuv took it whole, or the shim reported it): the Buffer is the caller's again.
+      if (socket.writableLength === 0) chunk.fill(0x2a);
+    }));
+    const where = path.join(dir, impl);
+    await new Promise((resolve) => server.listen(where, resolve));
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => exchange(where, i)));
+    await closed(server);
+    return results;
+  });
+  t.ok(reportedLarge > 0, `answers over 4 KiB were copied and reported (${reportedLarge})`);
+});
+
+// One peer: ~1 MiB in messages of 1 B to 16 KiB. Peers 0 and 1 keep up to 16 unanswered and stop
+// reading for a while now and then, so the server's sends to them come up short; the others send
+// each message once the last is answered, so the server gets (and copies) one message at a time.
+function exchange(where, peer) {
+  let seed = peer + 1;
+  const random = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+  const messages = [];
+  for (let total = 0; total < 1 << 20;) {
+    const message = Buffer.alloc(1 + (random() % 16384));
+    for (let i = 0; i < message.length; i++) message[i] = random() & 0xff;
+    messages.push(message);
+    total += message.length;
+  }
+  const sent = Buffer.concat(messages);
+  return new Promise((resolve, reject) => {
+    const client = impls.node.connect(where);
+    const got = [];
+    let received = 0;
+    let next = 0;
+    let answered = 0;  // messages whose bytes have all come back
+    const window = peer < 2 ? 16 : 1;
+    const sendMore = () => {
+      while (next < messages.length && next - answered < window) client.write(messages[next++]);
+    };
+    client.on('connect', sendMore);
+    client.on('data', (data) => {
+      got.push(data);
+      const before = received;
+      received += data.length;
+      let end = 0;
+      for (let i = 0; i < answered; i++) end += messages[i].length;
+      while (answered < next && end + messages[answered].length <= received) end += messages[answered++].length;
+      if (peer < 2 && Math.floor(received / (192 * 1024)) > Math.floor(before / (192 * 1024))) {
+        client.pause();
+        setTimeout(() => client.resume(), 20);
+      }
+      if (received === sent.length) client.end();
+      else sendMore();
+    });
+    client.on('end', () => resolve({ peer, bytes: received, intact: Buffer.concat(got).equals(sent) }));
+    client.on('error', reject);
+  });
+}
