@@ -66,10 +66,8 @@ let copyChunk: CopyChunk | null = null;
 // Replaces the lent views with copies, side by side in one chunk.
 function copyLent(views: Uint8Array[], owned: readonly boolean[], lent: number): CopyChunk | null {
   if (lent === 0) return null;
-  if (copyChunk === null || copyChunk.fill + lent > COPY_CHUNK_SIZE) {
-    if (copyChunk !== null && copyChunk.users === 0) copyChunk.fill = 0;
-    else copyChunk = spareChunks.pop() ?? new CopyChunk();
-  }
+  // (A chunk with bytes in it is in use: the last user gone, unuse empties it.)
+  if (copyChunk === null || copyChunk.fill + lent > COPY_CHUNK_SIZE) copyChunk = spareChunks.pop() ?? new CopyChunk();
   const chunk = copyChunk;
   for (let i = 0; i < views.length; i++) {
     if (owned[i]) continue;
