@@ -133,8 +133,9 @@ Napi::Value RegularSizeNow(const Napi::CallbackInfo& info) {
   struct statx st;
   int rc = statx(I32(info[0]), "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_SIZE, &st);
   bool known = rc == 0 && (st.stx_mask & (STATX_TYPE | STATX_SIZE)) == (STATX_TYPE | STATX_SIZE);
-  double size = known && S_ISREG(st.stx_mode) ? static_cast<double>(st.stx_size) : -1;
-  return Napi::Number::New(info.Env(), size);
+  bool regular = known && S_ISREG(st.stx_mode);
+  if (regular) RingOf(info)->MarkRegular(I32(info[0]));
+  return Napi::Number::New(info.Env(), regular ? static_cast<double>(st.stx_size) : -1);
 }
 
 Napi::Value Write(const Napi::CallbackInfo& info) { return Transfer(info, OpCode::kWrite); }
@@ -329,6 +330,7 @@ Napi::Value Counters(const Napi::CallbackInfo& info) {
   out.Set("servedByThreadpool", ring->counters().servedByThreadpool);
   out.Set("cqOverflows", ring->counters().cqOverflows);
   out.Set("cqDropped", static_cast<double>(ring->cqDropped()));
+  out.Set("watchedFiles", static_cast<double>(ring->watchedFiles()));
   Napi::Array refused = Napi::Array::New(env);
   for (size_t code = 0, i = 0; code < static_cast<size_t>(OpCode::kCount); ++code) {
     if (ring->Refused(static_cast<OpCode>(code))) refused.Set(static_cast<uint32_t>(i++), OpCodeName(static_cast<OpCode>(code)));

@@ -87,6 +87,10 @@ void PrepareSqe(io_uring_sqe* sqe, const Op& op, uint32_t id) {
 
 bool IsMultishot(OpCode code) { return code == OpCode::kAccept || code == OpCode::kRecv; }
 
+bool IsTransfer(OpCode code) {
+  return code == OpCode::kRead || code == OpCode::kWrite || code == OpCode::kReadv || code == OpCode::kWritev;
+}
+
 void StoreStats(const struct statx& st, bool bigint, double* fields) {
   const int64_t values[kStatsFields] = {
       static_cast<int64_t>(makedev(st.stx_dev_major, st.stx_dev_minor)),

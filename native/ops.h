@@ -68,6 +68,10 @@ struct Op {
 
 // Whether a completion ends its op (multishot ops post many completions with F_MORE).
 bool IsMultishot(OpCode code);
+// A read or write (vectored or not) of a file descriptor.
+bool IsTransfer(OpCode code);
+// A transfer at the descriptor's current position: the kind that may wait on a pipe.
+inline bool AtCurrentPosition(const Op& op) { return IsTransfer(op.code) && op.offset == static_cast<uint64_t>(-1); }
 
 // An SQE's user_data: the id, and the generation of the record's use. A cancel aimed at one
 // use of an id can then never hit a later use of the same id (JS reuses ids at once).

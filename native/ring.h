@@ -2,9 +2,9 @@
 //
 // Submissions are queued while JS runs and flushed once per loop turn from a uv_prepare_t
 // (or earlier when the SQ fills). Completions are signalled through an eventfd registered with
-// the ring and, for sockets under DEFER_TASKRUN, through the doorbell (see WatchSocket), which
-// a uv_poll_t watches. Completions reach JS in batches through one call to the
-// `onCompletions` function given at init.
+// the ring and, for sockets, pipes and terminals under DEFER_TASKRUN, through the doorbell (see
+// WatchSocket, WatchFile), which a uv_poll_t watches. Completions reach JS in batches through
+// one call to the `onCompletions` function given at init.
 #pragma once
 #include <liburing.h>
 #include <napi.h>
@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -61,6 +62,15 @@ class Ring {
   // A listening or accepted socket now rings the doorbell (see Ring::WatchSocket); a connecting
   // one from the enter that submits its connect.
   void WatchSocket(int fd);
+  // `fd`, read or written at its current position, may be a pipe, FIFO or terminal: the doorbell
+  // watches it too (see Ring::WatchFile). A regular file never waits: MarkRegular saves the try.
+  void WatchFile(int fd);
+  void MarkRegular(int fd);
+  // Whether `fd` takes reads and writes at a position (lseek works): io_uring ignores the
+  // position on a pipe, a socket or a terminal, where pread(2) and pwrite(2) fail with ESPIPE.
+  bool Seekable(int fd);
+  // Descriptors of files the doorbell watches now.
+  uint32_t watchedFiles() const;
   // An unref'd socket's multishot op in flight does not keep the loop alive.
   void SetWeak(uint32_t id, bool weak);
   // Delivers `id` (result 0) from the loop's next pending phase, where libuv runs a stream's
@@ -152,8 +162,15 @@ class Ring {
   uv_loop_t* loop_ = nullptr;
   uv_prepare_t prepare_{};
   uv_poll_t poll_{};
-  int doorbellFd_ = -1;  // an epoll instance over the eventfd and the watched sockets
+  int doorbellFd_ = -1;  // an epoll instance over the eventfd and the watched sockets and files
   std::vector<int> connecting_;  // sockets whose connect is in the SQ, to watch after the enter
+  // What the doorbell knows of descriptors file ops used at their current position, by number,
+  // until the shim closes them: watched, already watched as a ring socket, or never waiting.
+  enum class FileWatch : uint8_t { kWatched, kSocket, kNeverWaits };
+  std::unordered_map<int, FileWatch> fileWatch_;
+  // Descriptors found seekable, by number, until the shim closes them (see Seekable).
+  std::unordered_set<int> seekable_;
+  void UnwatchFile(int fd);
   int handlesOpen_ = 0;
   bool loopRef_ = false;
   napi_async_cleanup_hook_handle cleanupHook_ = nullptr;

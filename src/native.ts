@@ -30,6 +30,9 @@ export interface RingCounters {
   // receives and accepts can outrun it), and completions the kernel could not keep at all (0).
   cqOverflows: number;
   cqDropped: number;
+  // Pipes, FIFOs and terminals read or written at their current position, whose wake-ups the
+  // ring watches until the shim closes them.
+  watchedFiles: number;
 }
 
 // What the whole process holds in the kernel through io_uring, every environment's ring together.

@@ -303,7 +303,7 @@ export function supports(opcode: number): boolean {
 }
 
 export function counters(): RingCounters {
-  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, servedByThreadpool: 0, refusedByKernel: [], cqOverflows: 0, cqDropped: 0 };
+  return binding ? binding.counters() : { enters: 0, completions: 0, largestBatch: 0, inFlight: 0, servedByThreadpool: 0, refusedByKernel: [], cqOverflows: 0, cqDropped: 0, watchedFiles: 0 };
 }
 
 export function kernelMemory(): KernelMemoryTally {
