@@ -27,6 +27,7 @@ constexpr unsigned kNopInjectResult = 1U << 0;  // IORING_NOP_INJECT_RESULT (6.7
 constexpr uint32_t kRecvBufSize = 64 * 1024;
 constexpr uint32_t kRecvBufCount = 128;
 constexpr int kEnterRounds = 4;  // GETEVENTS enters per wake-up before the rest waits a turn
+constexpr unsigned kLocalWorkShare = 20;  // deferred items one GETEVENTS enter runs (IO_LOCAL_TW_DEFAULT_MAX)
 
 // Preferred first. SQPOLL is never used: its kernel thread keeps the creator's credentials
 // (CVE-2024-22017) and costs a CPU in small containers (libuv#4089).
@@ -436,7 +437,7 @@ void Ring::FillFromBacklog() {
   }
 }
 
-void Ring::Enter(bool getEvents) {
+unsigned Ring::Enter(bool getEvents) {
   unsigned before = io_uring_cq_ready(&ring_);
   int rc = getEvents ? io_uring_submit_and_get_events(&ring_) : SubmitOnly();
   ++counters_.enters;
@@ -444,12 +445,17 @@ void Ring::Enter(bool getEvents) {
   for (int fd : connecting_) WatchSocket(fd);
   connecting_.clear();
   // Since 6.13 a GETEVENTS enter runs a bounded share of the deferred work (20 items,
-  // IO_LOCAL_TW_DEFAULT_MAX) and keeps the rest on a retry list, with IORING_SQ_TASKRUN cleared
-  // and no eventfd signal to come: the kernel signals only when its other list stops being
-  // empty. Nothing said work was left behind, and under load the loop slept in its poll with
-  // answers made but unsent until some unrelated wake-up (N2: the server idle 30-50% of the
-  // time, requests waiting ~10 ms). An enter that ran anything may have left some.
-  if (getEvents) workMayRemain_ = io_uring_cq_ready(&ring_) != before;
+  // IO_LOCAL_TW_DEFAULT_MAX) and keeps the rest, with no eventfd signal to come: the kernel
+  // signals only when its list stops being empty. 6.18 sets IORING_SQ_TASKRUN again when it
+  // leaves work (60 receives made ready: enters posted 20, 20, 20 completions, the flag set
+  // after the first two, clear after the third), and the poll goes on while the flag says so.
+  // An enter that posted a whole share is taken as possibly having left work even unflagged,
+  // for kernels whose flag misses the rest; one that posted less ran less than its share.
+  // (Taking every enter that posted anything as such cost a second enter per wake-up: per
+  // answer of an idle server, per chunk of a write stream.)
+  unsigned posted = io_uring_cq_ready(&ring_) - before;
+  if (getEvents) workMayRemain_ = posted >= kLocalWorkShare;
+  return posted;
 }
 
 // A submit that runs no deferred work. liburing's io_uring_submit adds GETEVENTS whenever the
@@ -724,18 +730,17 @@ void Ring::OnPoll(uv_poll_t* handle, int status, int) {
   // between is run before draining.
   bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
   auto workWaits = [&] { return !flagged || self->workMayRemain_ || self->DeferredWork() || self->unsubmitted_ > 0; };
-  if (workWaits()) self->Enter(true);
+  unsigned posted = workWaits() ? self->Enter(true) : 0;
   uint64_t value;
   while (read(self->eventFd_, &value, sizeof(value)) < 0 && errno == EINTR) {
   }
-  // ...for a few rounds while running it yields completions (under load the flag can stay set
-  // with nothing left that completes (6.18): looping on the flag alone spun here for good).
-  // Work still possibly left after them is this wake-up's to finish: the next poll must not
-  // block on a signal that will not come.
-  for (int round = 0; round < kEnterRounds && flagged && (self->workMayRemain_ || self->DeferredWork()); ++round) {
-    self->Enter(true);
-  }
-  if (flagged && self->workMayRemain_) self->WakeLoop();
+  // ...for a few rounds while work is left. Work still left after them, while enters still
+  // yield completions, is this wake-up's to finish: the next poll must not block on a signal
+  // that will not come. (Under load the flag can stay set with nothing that completes (6.18):
+  // looping on the flag alone spun here for good.)
+  auto workLeft = [&] { return self->workMayRemain_ || self->DeferredWork(); };
+  for (int round = 0; round < kEnterRounds && flagged && workLeft(); ++round) posted = self->Enter(true);
+  if (flagged && posted > 0 && workLeft()) self->WakeLoop();
   self->Drain();
   for (int round = 0; round < 8 && !self->pending_.empty(); ++round) self->RunPending();
 }

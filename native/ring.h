@@ -113,7 +113,7 @@ class Ring {
   void ForgetDescriptor(const Op& close);
   void Enqueue(uint32_t id);
   void FillFromBacklog();
-  void Enter(bool getEvents);
+  unsigned Enter(bool getEvents);  // -> the completions that came with it
   int SubmitOnly();
   void RunPending();
   bool DeferredWork() const;  // TASKRUN_FLAG: deferred completions wait for an enter
@@ -158,7 +158,7 @@ class Ring {
   unsigned setupFlags_ = 0;
   uint32_t cqBudget_ = 0;
   int eventFd_ = -1;
-  bool workMayRemain_ = false;  // the last GETEVENTS enter ran deferred work (see Enter)
+  bool workMayRemain_ = false;  // the last GETEVENTS enter may have left deferred work (see Enter)
   uv_loop_t* loop_ = nullptr;
   uv_prepare_t prepare_{};
   uv_poll_t poll_{};
