@@ -689,18 +689,7 @@ void Ring::OnPrepare(uv_prepare_t* handle) {
     if (!self->pending_.empty()) self->WakeLoop();
   }
   self->FillFromBacklog();
-  bool flagged = self->setupFlags_ & IORING_SETUP_TASKRUN_FLAG;
-  if (flagged && !self->workMayRemain_ && !self->DeferredWork()) {
-    // No deferred work waits: a plain submit. Its inline completions (a page-cache read, a send
-    // with room) are posted by the submit itself, and a GETEVENTS enter would mark them as work
-    // possibly left (Enter), costing the poll a second enter for nothing: two enters per
-    // 64 KiB read of a read stream where one does. What the submission woke (a send to a
-    // socket of this process) is flagged at once and run right after.
-    if (self->unsubmitted_ > 0) self->Enter(false);
-    if (self->DeferredWork()) self->Enter(true);
-  } else if (self->unsubmitted_ > 0 || self->DeferredWork()) {
-    self->Enter(true);
-  }
+  if (self->unsubmitted_ > 0 || self->DeferredWork()) self->Enter(true);
 }
 
 void Ring::WakeLoop() {
