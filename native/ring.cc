@@ -211,8 +211,8 @@ bool Ring::TakeSqes(uint32_t id) {
 // poll: a connect to a listener of this process completes inside that enter, and its answer
 // must come after the listener's readiness, which Node's accept handles first.
 void Ring::WatchSocket(int fd) {
+  ForgetFile(fd);  // a number the shim never saw closed, now a socket's
   if (doorbellFd_ < 0) return;
-  fileWatch_.erase(fd);  // a number the shim never saw closed, now a socket's
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   event.data.fd = fd;
@@ -224,8 +224,8 @@ void Ring::WatchSocket(int fd) {
 // would keep ringing).
 void Ring::UntrackSocket(int fd) {
   ownedFds_.erase(fd);
+  ForgetFile(fd);
   if (doorbellFd_ < 0) return;
-  fileWatch_.erase(fd);
   connecting_.erase(std::remove(connecting_.begin(), connecting_.end(), fd), connecting_.end());
   epoll_ctl(doorbellFd_, EPOLL_CTL_DEL, fd, nullptr);
 }
@@ -264,8 +264,10 @@ bool Ring::Seekable(int fd) {
   return true;
 }
 
-// As the shim closes the descriptor, while its number still names the file.
-void Ring::UnwatchFile(int fd) {
+// What was learnt of a descriptor's file, dropped as the shim closes it (while its number still
+// names the file) or as the number turns out to be a socket's.
+void Ring::ForgetFile(int fd) {
+  seekable_.erase(fd);
   auto it = fileWatch_.find(fd);
   if (it == fileWatch_.end()) return;
   if (it->second == FileWatch::kWatched) epoll_ctl(doorbellFd_, EPOLL_CTL_DEL, fd, nullptr);
@@ -289,8 +291,7 @@ void Ring::TrackDescriptor(uint32_t id, int res) {
 void Ring::ForgetDescriptor(const Op& close) {
   if (close.code != OpCode::kClose) return;
   ownedFds_.erase(close.fd);
-  seekable_.erase(close.fd);
-  UnwatchFile(close.fd);
+  ForgetFile(close.fd);
 }
 
 void Ring::Submit(uint32_t id) {

@@ -170,7 +170,7 @@ class Ring {
   std::unordered_map<int, FileWatch> fileWatch_;
   // Descriptors found seekable, by number, until the shim closes them (see Seekable).
   std::unordered_set<int> seekable_;
-  void UnwatchFile(int fd);
+  void ForgetFile(int fd);
   int handlesOpen_ = 0;
   bool loopRef_ = false;
   napi_async_cleanup_hook_handle cleanupHook_ = nullptr;

@@ -36,14 +36,20 @@ const partnerSource = `
     fs.writeSync(pong, buf.subarray(0, n));
   }`;
 
+// The partner started, and our ends of its FIFOs opened through `fsp`.
+async function startPartner(fsp) {
+  const partner = spawn(process.execPath, ['-e', partnerSource, `${dir}/ping`, `${dir}/pong`], { stdio: 'ignore' });
+  const exited = once(partner, 'exit');
+  const [ping, pong] = await Promise.all([fsp.open(`${dir}/ping`, 'w'), fsp.open(`${dir}/pong`, 'r')]);
+  return { ping, pong, exited };
+}
+
 const EXCHANGES = 200;
 
 // Writes a line, waits for its echo, EXCHANGES times; resolves with the echoed text and the
 // milliseconds it took.
 async function pingPong(fsp) {
-  const partner = spawn(process.execPath, ['-e', partnerSource, `${dir}/ping`, `${dir}/pong`], { stdio: 'ignore' });
-  const exited = once(partner, 'exit');
-  const [ping, pong] = await Promise.all([fsp.open(`${dir}/ping`, 'w'), fsp.open(`${dir}/pong`, 'r')]);
+  const { ping, pong, exited } = await startPartner(fsp);
   const buf = Buffer.alloc(64);
   let echoed = '';
   const start = process.hrtime.bigint();
@@ -117,9 +123,7 @@ t.test('the doorbell watches a FIFO from its first read at the current position 
   t.equal((await fsp.readFile(`${dir}/regular`, 'latin1')).length, 100, 'readFile of a regular file');
   t.equal(stats().watchedFiles, before, 'readFile of a regular file watches nothing');
 
-  const partner = spawn(process.execPath, ['-e', partnerSource, `${dir}/ping`, `${dir}/pong`], { stdio: 'ignore' });
-  const exited = once(partner, 'exit');
-  const [ping, pong] = await Promise.all([fsp.open(`${dir}/ping`, 'w'), fsp.open(`${dir}/pong`, 'r')]);
+  const { ping, pong, exited } = await startPartner(fsp);
   await ping.write('a\n', 10).catch(() => {});
   t.equal(stats().watchedFiles, before, 'a positioned write (ESPIPE) is not watched');
   await ping.write('a\n', null);
