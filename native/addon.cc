@@ -252,6 +252,15 @@ Napi::Value Multishot(const Napi::CallbackInfo& info, OpCode code) {
 Napi::Value Accept(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kAccept); }
 Napi::Value Recv(const Napi::CallbackInfo& info) { return Multishot(info, OpCode::kRecv); }
 
+// A send whose op.iovecs are filled in.
+Napi::Value SubmitSend(Ring* ring, Op& op, const Napi::CallbackInfo& info) {
+  std::memset(&op.msg, 0, sizeof(op.msg));
+  op.msg.msg_iov = op.iovecs.data();
+  op.msg.msg_iovlen = op.iovecs.size();
+  ring->Submit(U32(info[0]));
+  return Napi::Value();
+}
+
 // sendmsg(id, fd, views[]): the views are pinned by JS until the completion.
 Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Ring* ring = RingOf(info);
@@ -261,11 +270,18 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   napi_get_array_length(info.Env(), info[2], &count);
   op.iovecs.resize(count);
   ViewsToIovecs(info.Env(), info[2], count, op.iovecs.data());
-  std::memset(&op.msg, 0, sizeof(op.msg));
-  op.msg.msg_iov = op.iovecs.data();
-  op.msg.msg_iovlen = count;
-  ring->Submit(U32(info[0]));
-  return Napi::Value();
+  return SubmitSend(ring, op, info);
+}
+
+// send(id, fd, view): sendmsg of one view (most answers), without an array to read through
+// Node-API -- napi_get_element was 1.4% of an echo server's CPU.
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  Ring* ring = RingOf(info);
+  Op& op = Begin(ring, info, OpCode::kSendmsg);
+  op.fd = I32(info[1]);
+  op.iovecs.resize(1);
+  ViewToIovec(info.Env(), info[2], &op.iovecs[0]);
+  return SubmitSend(ring, op, info);
 }
 
 Napi::Value SetWeak(const Napi::CallbackInfo& info) {
@@ -379,7 +395,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
-      {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
+      {"send", Send}, {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
       {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend}, {"deferToPoll", DeferToPoll},
       {"atClosing", AtClosing},
       {"reportUncaught", ReportUncaught},

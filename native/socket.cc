@@ -250,15 +250,19 @@ bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_stora
 }
 
 // Two Node-API calls per view: the typed array's info carries its data pointer, offset applied.
+void ViewToIovec(napi_env env, napi_value view, iovec* out) {
+  size_t length = 0;
+  void* data = nullptr;
+  napi_get_typedarray_info(env, view, nullptr, &length, &data, nullptr, nullptr);
+  out->iov_base = data;
+  out->iov_len = length;
+}
+
 void ViewsToIovecs(napi_env env, napi_value views, uint32_t count, iovec* out) {
   for (uint32_t i = 0; i < count; ++i) {
     napi_value view;
-    size_t length = 0;
-    void* data = nullptr;
     napi_get_element(env, views, i, &view);
-    napi_get_typedarray_info(env, view, nullptr, &length, &data, nullptr, nullptr);
-    out[i].iov_base = data;
-    out[i].iov_len = length;
+    ViewToIovec(env, view, &out[i]);
   }
 }
 

@@ -12,6 +12,8 @@ constexpr int kUnixFamily = 0;
 // address of that family (a Unix path must fit sun_path with its terminating NUL).
 bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_storage* out, socklen_t* len);
 
+// Points `out` at the bytes of a Uint8Array.
+void ViewToIovec(napi_env env, napi_value view, iovec* out);
 // Points `out` at the bytes of the first `count` Uint8Arrays in `views` (a JS array).
 void ViewsToIovecs(napi_env env, napi_value views, uint32_t count, iovec* out);
 

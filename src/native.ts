@@ -64,6 +64,7 @@ export interface Binding {
   connect(id: number, fd: number, family: number, host: string, port: number): number;
   accept(id: number, fd: number, weak: boolean): void;
   recv(id: number, fd: number, weak: boolean): number;
+  send(id: number, fd: number, view: Uint8Array): void;
   sendmsg(id: number, fd: number, views: readonly Uint8Array[]): void;
   setWeak(id: number, weak: boolean): void;
   pend(id: number): void;

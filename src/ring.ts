@@ -575,7 +575,8 @@ export function nextPoll(callback: () => void): void {
 export function sendmsg(fd: number, views: readonly Uint8Array[], listener: Listener): number {
   const op = listen('write', listener);
   op.target = views;
-  binding!.sendmsg(op.id, fd, views);
+  if (views.length === 1) binding!.send(op.id, fd, views[0]);
+  else binding!.sendmsg(op.id, fd, views);
   return op.id;
 }
 
