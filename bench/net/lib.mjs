@@ -43,6 +43,15 @@ export function serverArgv(impl, kind) {
   return [...nodeArgs(impl), SERVER, kind];
 }
 
+// What net.js itself spends echoing `messages` messages of `size` bytes with no I/O under it
+// (netjs-alone.mjs), on the server's CPU: { microseconds (CPU per message), messages, echoed }.
+export function netjsAlone(size, messages = 300_000) {
+  const [cmd, ...args] = [...pin(0), process.execPath, path.join(here, 'netjs-alone.mjs'), String(size), String(messages)];
+  const run = spawnSync(cmd, args, { env: childEnv, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
+  if (run.status !== 0) throw new Error(`netjs-alone.mjs: ${run.stderr.trim().split('\n').at(-1) ?? `exit ${run.status}`}`);
+  return JSON.parse(run.stdout);
+}
+
 // Time the server's CPU spent, from /proc/stat, in its USER_HZ ticks (10 ms): user space, and the
 // kernel -- system calls, and the interrupts and softirqs that run there, where loopback TCP does
 // the receiving side's work of every send. Null where the server is not pinned to its own CPU.

@@ -14,12 +14,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
-import { serverArgv, serverCase, start, nodeArgs } from './lib.mjs';
+import { netjsAlone, serverArgv, serverCase, start, nodeArgs } from './lib.mjs';
 import { loadGenerator } from './load-generator.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
 const floors = process.argv.includes('--floor') ? ['handles', ...(serverArgv('ring', 'echo') === null ? [] : ['ring'])] : [];
+const ceiling = floors.includes('ring');
 const seconds = quick ? 1.5 : 5;
 const rounds = quick ? 2 : 3;
 const gib = quick ? 256 << 20 : 1 << 30;
@@ -35,8 +36,8 @@ async function sendCase(impl) {
 }
 
 const cases = [
-  { name: 'N1 64 B', run: (impl) => serverCase(impl, 'echo', [50, 64, seconds]), unit: 'msg/s', target: 1.5, floors },
-  { name: 'N1 16 KiB', run: (impl) => serverCase(impl, 'echo', [50, 16384, seconds]), unit: 'msg/s', target: 1.6, floors },
+  { name: 'N1 64 B', run: (impl) => serverCase(impl, 'echo', [50, 64, seconds]), unit: 'msg/s', target: 1.5, floors, size: 64 },
+  { name: 'N1 16 KiB', run: (impl) => serverCase(impl, 'echo', [50, 16384, seconds]), unit: 'msg/s', target: 1.6, floors, size: 16384 },
   // Not one of the issue's cases: N1 64 B with the load generator on the server's CPU.
   { name: 'N1 64 B, one CPU', run: (impl) => serverCase(impl, 'echo', [50, 64, seconds], { oneCpu: true }), unit: 'msg/s', target: 1.0 },
   // Not one of the issue's cases: one connection, so every message wakes a sleeping server --
@@ -65,12 +66,22 @@ for (const c of cases) {
   const shim = rate('shim');
   const p99 = (impl) => (got[impl][0].p99 !== undefined ? median(got[impl].map((x) => x.p99)).toFixed(2) : '');
   rows.push([c.name, c.unit, Math.round(node), Math.round(shim), (shim / node).toFixed(2), `≥${c.target}`, p99('node'), p99('shim')]);
+  const cpu = (impl, key) => median(got[impl].map((x) => x.cpu[key]));
+  const cpuTotal = (impl) => cpu(impl, 'user') + cpu(impl, 'kernel');
   for (const impl of impls) {
     if (got[impl][0].cpu === undefined) continue;
-    const cpu = (key) => median(got[impl].map((x) => x.cpu[key]));
-    cpuRows.push([c.name, impl, cpu('user').toFixed(2), cpu('kernel').toFixed(2), (cpu('user') + cpu('kernel')).toFixed(2), `${Math.round(cpu('busy') * 100)}%`]);
+    cpuRows.push([c.name, impl, cpu(impl, 'user').toFixed(2), cpu(impl, 'kernel').toFixed(2), cpuTotal(impl).toFixed(2), `${Math.round(cpu(impl, 'busy') * 100)}%`]);
   }
-  if (c.floors?.length) floorRows.push([c.name, ...impls.map((impl) => (rate(impl) / node).toFixed(2))]);
+  if (c.floors?.length) {
+    const row = [c.name, ...impls.map((impl) => (rate(impl) / node).toFixed(2))];
+    // The best any drop-in could do: the ring's CPU per message with nothing above it, plus
+    // net.js's with nothing below it, against node's.
+    if (ceiling && got.node[0].cpu !== undefined) {
+      const netjs = median([0, 1, 2].map(() => netjsAlone(c.size).microseconds));
+      row.push(netjs.toFixed(2), (cpuTotal('node') / (cpuTotal('ring') + netjs)).toFixed(2));
+    }
+    floorRows.push(row);
+  }
 }
 
 async function syscallsPerMessage(impl) {
@@ -89,9 +100,11 @@ if (cpuRows.length > 0) {
   for (const row of cpuRows) console.log(`| ${row.join(' | ')} |`);
 }
 if (floorRows.length > 0) {
-  console.log('\nFloors, as rates over node\'s (handles: the shim\'s ring handles without net.js; ring: a C echo server on the same ring features):\n');
-  console.log(`| case | node | shim | ${floors.join(' | ')} |`);
-  console.log(`|---|${'---:|'.repeat(2 + floors.length)}`);
+  console.log('\nFloors, as rates over node\'s (handles: the shim\'s ring handles without net.js; ring: a C echo server on the same ring features)' +
+    (ceiling ? '; net.js: its CPU µs per message with no I/O under it (netjs-alone.mjs); ceiling: node\'s CPU per message over ring\'s plus net.js\'s, the most a drop-in on the ring that runs net.js could reach' : '') + ':\n');
+  const extra = ceiling ? ['net.js µs', 'ceiling'] : [];
+  console.log(`| case | node | shim | ${[...floors, ...extra].join(' | ')} |`);
+  console.log(`|---|${'---:|'.repeat(2 + floors.length + extra.length)}`);
   for (const row of floorRows) console.log(`| ${row.join(' | ')} |`);
 }
 if (spawnSync('strace', ['-V']).status === 0) {

@@ -1,8 +1,9 @@
 // The net benchmark's cases as run.mjs runs them, briefly: each server under test echoes, the
 // floors included (handle-echo.mjs on the shim's ring handles, ring-echo.c when it builds), and
-// the server's CPU time per message is reported where the server has a CPU of its own.
+// the server's CPU time per message is reported where the server has a CPU of its own; and
+// net.js alone (netjs-alone.mjs), whose cost the ceiling is figured from.
 import t from 'tap';
-import { PINNED, serverArgv, serverCase } from '../../bench/net/lib.mjs';
+import { netjsAlone, PINNED, serverArgv, serverCase } from '../../bench/net/lib.mjs';
 
 const ring = await import('../../dist/cjs/ring.js');
 const ringSockets = ring.available && ring.receiveBuffers() !== null;
@@ -29,6 +30,15 @@ t.test('a warm-up runs the same load first, and only the timed run is reported',
   t.ok(elapsed >= 0.9, 'the warm-up ran before the timed run', { elapsed });
   const seconds = result.ops / result.rate;
   t.ok(seconds > 0.25 && seconds < 0.45, 'the result is the 0.3 s run, not the 0.6 s warm-up', { seconds });
+});
+
+t.test('net.js alone: every message is echoed through net.Socket, and its CPU per message is plausible', async (t) => {
+  for (const size of [64, 16384]) {
+    const result = netjsAlone(size, 20_000);
+    t.ok(result.messages >= 20_000, `${size} B: the timed run reached its count`, result);
+    t.equal(result.echoed, result.messages * size, `${size} B: each message came back whole`);
+    t.ok(result.microseconds > 0 && result.microseconds < 1000, `${size} B: µs per message is plausible`, result);
+  }
 });
 
 function skipReason(impl) {
