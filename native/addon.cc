@@ -395,7 +395,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
       {"mkdirat", Mkdirat},   {"linkat", Linkat},   {"symlinkat", Symlinkat},
       {"cancel", Cancel},     {"counters", Counters},
       {"connect", Connect},   {"accept", Accept},   {"recv", Recv},
-      {"send", Send}, {"sendmsg", Sendmsg},   {"setWeak", SetWeak},
+      {"send", Send},         {"sendmsg", Sendmsg}, {"setWeak", SetWeak},
       {"recvBuffers", RecvBuffers}, {"kernelMemory", KernelMemoryNow}, {"pend", Pend}, {"deferToPoll", DeferToPoll},
       {"atClosing", AtClosing},
       {"reportUncaught", ReportUncaught},

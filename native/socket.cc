@@ -249,7 +249,7 @@ bool ParseSockaddr(int family, const std::string& host, int port, sockaddr_stora
   return inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1;
 }
 
-// Two Node-API calls per view: the typed array's info carries its data pointer, offset applied.
+// One Node-API call: the typed array's info carries its data pointer, offset applied.
 void ViewToIovec(napi_env env, napi_value view, iovec* out) {
   size_t length = 0;
   void* data = nullptr;
@@ -258,6 +258,7 @@ void ViewToIovec(napi_env env, napi_value view, iovec* out) {
   out->iov_len = length;
 }
 
+// And one more per view, to read it out of the array.
 void ViewsToIovecs(napi_env env, napi_value views, uint32_t count, iovec* out) {
   for (uint32_t i = 0; i < count; ++i) {
     napi_value view;
